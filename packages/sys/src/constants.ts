@@ -1,0 +1,124 @@
+// Kernel constants the stages use, in one typed place (values from the Linux UAPI headers;
+// identical on x86_64 and aarch64 unless noted).
+
+export const CLONE = {
+  NEWTIME: 0x00000080,
+  NEWNS: 0x00020000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
+} as const;
+
+/** Namespace names as profiles spell them, mapped to their clone flag. */
+export const NAMESPACE_FLAGS = {
+  mount: CLONE.NEWNS,
+  uts: CLONE.NEWUTS,
+  ipc: CLONE.NEWIPC,
+  net: CLONE.NEWNET,
+  pid: CLONE.NEWPID,
+  cgroup: CLONE.NEWCGROUP,
+  user: CLONE.NEWUSER,
+  time: CLONE.NEWTIME,
+} as const;
+export type NamespaceName = keyof typeof NAMESPACE_FLAGS;
+
+export const MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  SYNCHRONOUS: 16,
+  REMOUNT: 32,
+  MANDLOCK: 64,
+  DIRSYNC: 128,
+  NOSYMFOLLOW: 256,
+  NOATIME: 1024,
+  NODIRATIME: 2048,
+  BIND: 4096,
+  MOVE: 8192,
+  REC: 16384,
+  SILENT: 32768,
+  UNBINDABLE: 1 << 17,
+  PRIVATE: 1 << 18,
+  SLAVE: 1 << 19,
+  SHARED: 1 << 20,
+  RELATIME: 1 << 21,
+  STRICTATIME: 1 << 24,
+  LAZYTIME: 1 << 25,
+} as const;
+
+export const MNT = { FORCE: 1, DETACH: 2, EXPIRE: 4 } as const;
+export const UMOUNT_NOFOLLOW = 8;
+
+export const PR = {
+  SET_PDEATHSIG: 1,
+  GET_PDEATHSIG: 2,
+  GET_DUMPABLE: 3,
+  SET_DUMPABLE: 4,
+  SET_KEEPCAPS: 8,
+  CAPBSET_READ: 23,
+  CAPBSET_DROP: 24,
+  SET_NO_NEW_PRIVS: 38,
+  GET_NO_NEW_PRIVS: 39,
+  CAP_AMBIENT: 47,
+} as const;
+
+export const F = { GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4 } as const;
+export const FD_CLOEXEC = 1;
+
+export const S = {
+  IFMT: 0o170000,
+  IFCHR: 0o020000,
+  IFBLK: 0o060000,
+  IFIFO: 0o010000,
+  IFDIR: 0o040000,
+  IFREG: 0o100000,
+} as const;
+
+export const RLIMIT = {
+  CPU: 0,
+  FSIZE: 1,
+  DATA: 2,
+  STACK: 3,
+  CORE: 4,
+  RSS: 5,
+  NPROC: 6,
+  NOFILE: 7,
+  MEMLOCK: 8,
+  AS: 9,
+  LOCKS: 10,
+  SIGPENDING: 11,
+  MSGQUEUE: 12,
+  NICE: 13,
+  RTPRIO: 14,
+  RTTIME: 15,
+} as const;
+export type RlimitName = keyof typeof RLIMIT;
+/** RLIM_INFINITY as the kernel sees it (all ones, 64 bits). */
+export const RLIM_INFINITY = 0xffffffffffffffffn;
+
+/** Signal numbers on Linux (x86_64 and aarch64 agree for these). */
+export const SIGNALS = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8,
+  SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
+  SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22,
+  SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29,
+  SIGPWR: 30, SIGSYS: 31,
+} as const;
+export type SignalName = keyof typeof SIGNALS;
+
+/** Syscall numbers for calls glibc has no wrapper for. */
+export const SYS_NUMBERS: Record<string, { pivot_root: number }> = {
+  x64: { pivot_root: 155 },
+  arm64: { pivot_root: 41 },
+};
+
+/** The dev_t encoding of glibc's makedev(). */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
+}
