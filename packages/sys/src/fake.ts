@@ -87,6 +87,7 @@ export class FakeSys implements Sys {
     this.rec('fcntl', [fd, cmd, arg]);
     return 0;
   }
+  closeRangeCloexec(first: number): void { this.rec('closeRangeCloexec', [first]); }
   linkUp(name: string): void { this.rec('linkUp', [name]); }
   getpid(): number {
     this.rec('getpid', []);

@@ -44,6 +44,7 @@ function bind(): Bound {
     'int getrlimit(int resource, _Out_ uint64_t *rlim)',
     'uint32_t umask(uint32_t mask)',
     'int fcntl(int fd, int cmd, int arg)',
+    'int close_range(uint32_t first, uint32_t last, int flags)',
     'int socket(int domain, int type, int protocol)',
     'int close(int fd)',
     'int getpid(void)',
@@ -71,6 +72,7 @@ const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 const SIOCGIFFLAGS = 0x8913;
 const SIOCSIFFLAGS = 0x8914;
 const IFF_UP = 0x1;
+const CLOSE_RANGE_CLOEXEC = 1 << 2;
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
@@ -194,6 +196,10 @@ class LibcSys implements Sys {
     const ret = b.f.fcntl(fd, cmd, arg) as number;
     check(b, 'fcntl', ret, [fd, cmd, arg]);
     return ret;
+  }
+  closeRangeCloexec(first: number): void {
+    const b = this.b;
+    check(b, 'close_range', b.f.close_range(first, 0xffffffff, CLOSE_RANGE_CLOEXEC), [first, '~0U', 'CLOSE_RANGE_CLOEXEC']);
   }
   linkUp(name: string): void {
     const b = this.b;

@@ -31,6 +31,8 @@ export interface Sys {
   capset(sets: CapSets): void;
   umask(mask: number): number;
   fcntl(fd: number, cmd: number, arg?: number): number;
+  /** Marks every fd from `first` up close-on-exec (close_range with CLOSE_RANGE_CLOEXEC). */
+  closeRangeCloexec(first: number): void;
   /** Brings a network interface up (SIOCGIFFLAGS/SIOCSIFFLAGS on an AF_INET socket). */
   linkUp(name: string): void;
   getpid(): number;

@@ -1,0 +1,97 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { planFromFile, explainPlan, IsolateError, EXIT, formatFailure, type Plan } from '@isolate/core';
+import { start, type Container } from '@isolate/runtime';
+import type { SignalName } from '@isolate/sys';
+import { parseArgs, UsageError, USAGE } from './args';
+
+/** Signals the supervisor passes on to the container. */
+const FORWARDED: readonly SignalName[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+function say(message: string): void {
+  process.stderr.write(`isolate: ${message}\n`);
+}
+
+/** The profile file for `--profile X`: a file when one exists, else a built-in profile name. */
+export function resolveProfile(arg: string | undefined): string {
+  const name = arg ?? 'default';
+  if (fs.existsSync(name)) return name;
+  if (/^[a-z0-9-]+$/.test(name)) {
+    try {
+      return require.resolve(`@isolate/profiles/${name}.yaml`);
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new IsolateError(`${name}: no such profile file or built-in profile`, EXIT.RUNTIME);
+}
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the isolate command line; resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const inv = parseArgs(argv);
+    switch (inv.kind) {
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      case 'version':
+        process.stdout.write(`isolate ${version()}\n`);
+        return 0;
+      case 'plan': {
+        const plan = planFromFile(resolveProfile(inv.profile));
+        process.stdout.write(
+          (inv.json
+            ? JSON.stringify(
+                {
+                  file: plan.file,
+                  description: plan.description,
+                  namespaces: [...plan.namespaces],
+                  stages: plan.stages.map((s) => ({ name: s.name, phase: s.def.phase, module: s.module, hooks: s.hooks, settings: s.settings })),
+                },
+                null,
+                2,
+              )
+            : explainPlan(plan)) + '\n',
+        );
+        return 0;
+      }
+      case 'run':
+        return await runCommand(planFromFile(resolveProfile(inv.profile)), inv.command);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      say(`${err.message}\n${USAGE}`);
+      return EXIT.RUNTIME;
+    }
+    if (err instanceof IsolateError) {
+      say(err.message);
+      return err.exitCode;
+    }
+    say(`internal error: ${(err as Error).stack ?? String(err)}`);
+    return EXIT.RUNTIME;
+  }
+}
+
+async function runCommand(plan: Plan, command: string[]): Promise<number> {
+  let container: Container | undefined;
+  const pending: SignalName[] = [];
+  const forward = (signal: NodeJS.Signals): void => {
+    if (container) container.kill(signal as SignalName);
+    else pending.push(signal as SignalName);
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    container = await start({ plan, command, onWarning: (m) => say(`warning: ${m}`) });
+    for (const s of pending) container.kill(s);
+    const result = await container.wait();
+    if (result.failure) say(formatFailure(result.failure));
+    return result.exitCode;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+}

@@ -1,0 +1,238 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Stream } from 'node:stream';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import createDebug from 'debug';
+import { libcSys, CLONE, SIGNALS, type NamespaceName, type SignalName } from '@isolate/sys';
+import {
+  createHostHooks,
+  failureReport,
+  initStages,
+  StageFailure,
+  EXIT,
+  type ExitStatus,
+  type FailureReport,
+  type HostContext,
+  type Plan,
+  type Position,
+} from '@isolate/core';
+import { CHANNEL_FD, MessageSplitter, type GoMessage, type InitMessage } from './channel';
+
+const log = createDebug('isolate:supervisor');
+
+/** Namespaces that apply to children only: the supervisor enters them around the spawn. */
+const SPAWN_NAMESPACES: Partial<Record<NamespaceName, { flag: number; file: string }>> = {
+  pid: { flag: CLONE.NEWPID, file: 'pid' },
+  time: { flag: CLONE.NEWTIME, file: 'time' },
+};
+
+/** One of the command's standard streams. */
+export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number | Stream;
+
+const INIT_SCRIPT = path.join(__dirname, 'init.js');
+
+export interface StartOptions {
+  plan: Plan;
+  command: readonly string[];
+  /** stdin, stdout, stderr of the command: 'inherit' (default), 'pipe', 'ignore' or fds. */
+  stdio?: [StdioSpec, StdioSpec, StdioSpec];
+  /** A run id; random by default. */
+  id?: string;
+  /** Called with each warning a stage gives (default: debug log). */
+  onWarning?: (message: string) => void;
+}
+
+export interface RunResult {
+  /** The command's exit code; 128+N when killed by signal N; 125-127 when isolate failed. */
+  exitCode: number;
+  /** The signal that ended the command, if one did. */
+  signal?: SignalName;
+  /** Set when the container could not be started: what failed, where. */
+  failure?: FailureReport;
+}
+
+export interface Container {
+  readonly id: string;
+  /** Host PID of the init, which becomes the command. */
+  readonly pid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Sends `signal` to the command (before it runs: stops the start with SIGKILL). */
+  kill(signal?: SignalName): void;
+  /** Resolves when the command has exited and everything the run created is gone. */
+  wait(): Promise<RunResult>;
+}
+
+/** Starts a container for `plan` running `command`. Resolves once the init is spawned. */
+export async function start(options: StartOptions): Promise<Container> {
+  const { plan } = options;
+  const id = options.id ?? randomBytes(6).toString('hex');
+  const undo: Array<() => void | Promise<void>> = [];
+  const warn = options.onWarning ?? ((m: string) => log('warning: %s', m));
+  const spawnNamespaces = new Set<NamespaceName>();
+  const hctx: HostContext = {
+    id,
+    command: options.command,
+    spawnNamespaces,
+    defer: (action) => undo.push(action),
+    warn,
+  };
+  const position: Position = {};
+  const hooks = createHostHooks(position);
+  for (const s of plan.stages) s.def.host?.(hooks, s.settings);
+  const cleanup = async (): Promise<void> => {
+    while (undo.length) {
+      const action = undo.pop()!;
+      try {
+        await action();
+      } catch (err) {
+        warn(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  const hostFailure = async (err: unknown): Promise<never> => {
+    await cleanup();
+    throw new StageFailure(failureReport(err, position));
+  };
+
+  try {
+    await hooks.prepare.promise(hctx);
+  } catch (err) {
+    return hostFailure(err);
+  }
+
+  let child: ChildProcess;
+  try {
+    child = spawnInit(spawnNamespaces, options.stdio ?? ['inherit', 'inherit', 'inherit']);
+  } catch (err) {
+    return hostFailure(err);
+  }
+  const pid = child.pid!;
+  hctx.pid = pid;
+  log('run %s: init spawned as pid %d', id, pid);
+
+  // Watch the channel and the process from now on, so nothing is missed.
+  let execSent = false;
+  let failure: FailureReport | undefined;
+  const channel = child.stdio[CHANNEL_FD] as NodeJS.ReadWriteStream & Writable;
+  const splitter = new MessageSplitter<InitMessage>((m) => {
+    if (m.t === 'warn') warn(m.message);
+    else if (m.t === 'exec') execSent = true;
+    else if (m.t === 'error') failure = m.report;
+  });
+  channel.on('data', (d: Buffer) => splitter.push(d));
+  channel.on('error', () => undefined); // EPIPE when the init is gone; the exit tells the rest
+  const channelClosed = new Promise<void>((resolve) => channel.on('close', () => resolve()));
+  const exited = new Promise<ExitStatus & { signalName?: SignalName }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      if (signal) resolve({ code: 128 + (SIGNALS[signal as SignalName] ?? 0), signal, signalName: signal as SignalName });
+      else resolve({ code: code ?? EXIT.RUNTIME });
+    });
+  });
+  let interrupted: SignalName | undefined;
+
+  try {
+    await hooks.attach.promise(hctx);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    return hostFailure(err);
+  }
+  const go: GoMessage = { t: 'go', stages: initStages(plan), command: [...options.command], namespaces: [...spawnNamespaces] };
+  channel.write(JSON.stringify(go) + '\n');
+
+  let started: Promise<boolean> | undefined;
+  const whenStarted = (): Promise<boolean> =>
+    (started ??= channelClosed.then(async () => {
+      if (!execSent || failure) return false;
+      log('run %s: command started', id);
+      await hooks.started.promise(hctx);
+      return true;
+    }));
+  // Run the started hooks as soon as the command runs, not only when someone waits.
+  whenStarted().catch(() => undefined);
+
+  let result: Promise<RunResult> | undefined;
+  const wait = (): Promise<RunResult> =>
+    (result ??= (async () => {
+      const status = await exited;
+      let ran = false;
+      try {
+        ran = await whenStarted();
+        if (ran) await hooks.exited.promise(hctx, { code: status.code, signal: status.signal });
+      } catch (err) {
+        failure ??= failureReport(err, position);
+      }
+      await cleanup();
+      if (failure) return { exitCode: failure.exitCode, failure };
+      if (!ran) {
+        if (interrupted) return { exitCode: 128 + SIGNALS[interrupted], signal: interrupted };
+        const how = status.signalName ? `was killed by ${status.signalName}` : `exited with ${status.code}`;
+        return { exitCode: EXIT.RUNTIME, failure: { message: `the init ${how} before the command started`, exitCode: EXIT.RUNTIME } };
+      }
+      log('run %s: command exited: %o', id, status);
+      return status.signalName ? { exitCode: status.code, signal: status.signalName } : { exitCode: status.code };
+    })());
+
+  return {
+    id,
+    pid,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    kill(signal: SignalName = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (execSent && !failure) {
+        child.kill(signal);
+      } else {
+        // The init is PID 1 of its namespace and ignores signals it has no handler for.
+        interrupted = signal;
+        child.kill('SIGKILL');
+      }
+    },
+    wait,
+  };
+}
+
+/** Starts a container and waits for it. */
+export async function run(options: StartOptions): Promise<RunResult> {
+  try {
+    return await (await start(options)).wait();
+  } catch (err) {
+    if (err instanceof StageFailure) return { exitCode: err.exitCode, failure: err.report };
+    throw err;
+  }
+}
+
+/**
+ * Spawns the init. Namespaces that apply to children only (pid, time) are entered by this
+ * thread around the spawn, then left again (DESIGN.md fact 3).
+ */
+function spawnInit(namespaces: ReadonlySet<NamespaceName>, stdio: [StdioSpec, StdioSpec, StdioSpec]): ChildProcess {
+  const sys = libcSys();
+  const entered: Array<{ fd: number; flag: number }> = [];
+  try {
+    for (const ns of namespaces) {
+      const spec = SPAWN_NAMESPACES[ns];
+      if (!spec) continue;
+      const fd = fs.openSync(`/proc/self/ns/${spec.file}_for_children`, 'r');
+      entered.push({ fd, flag: spec.flag });
+      sys.unshare(spec.flag);
+    }
+    return spawn(process.execPath, [INIT_SCRIPT], {
+      stdio: [...stdio, 'pipe'],
+      env: process.env,
+    });
+  } finally {
+    for (const { fd, flag } of entered.reverse()) {
+      try {
+        sys.setns(fd, flag);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+}
