@@ -4,16 +4,19 @@ import { readMountinfo } from '@isolate/core';
 /** What a run could leave on the host: mounts, processes and cgroups. */
 export interface HostSnapshot {
   mounts: string[];
-  processes: Map<number, string>;
+  /** pid -> [parent pid, command line] */
+  processes: Map<number, [number, string]>;
   cgroups: string[];
 }
 
-function processes(): Map<number, string> {
-  const out = new Map<number, string>();
+function processes(): Map<number, [number, string]> {
+  const out = new Map<number, [number, string]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      out.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim());
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      out.set(Number(entry), [ppid, fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()]);
     } catch {
       // gone meanwhile
     }
@@ -52,7 +55,9 @@ export function hostSnapshot(): HostSnapshot {
 
 /**
  * What is on the host now that was not in `before`: new mounts, cgroups, and new processes
- * whose command line matches `processPattern` (an isolate init, or the test's own markers).
+ * whose command line matches `processPattern` (an isolate init, or the test's own markers)
+ * that are either descendants of this process or orphans (other test files run alongside
+ * and their live containers are not leaks).
  */
 export function leftSince(before: HostSnapshot, processPattern: RegExp = /isolate|runtime\/dist\/src\/init\.js/): string[] {
   const now = hostSnapshot();
@@ -61,9 +66,20 @@ export function leftSince(before: HostSnapshot, processPattern: RegExp = /isolat
   for (const m of now.mounts) if (!oldMounts.has(m)) left.push(`mount ${m}`);
   const oldCgroups = new Set(before.cgroups);
   for (const c of now.cgroups) if (!oldCgroups.has(c)) left.push(`cgroup ${c}`);
-  for (const [pid, cmd] of now.processes) {
+  const ours = (pid: number): boolean => {
+    // An orphan (reparented to init or a subreaper) was left behind by whoever made it.
+    if (now.processes.get(pid)?.[0] === 1) return true;
+    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+      const parent = now.processes.get(p)?.[0];
+      if (parent === undefined) return false;
+      if (parent === process.pid) return true;
+      p = parent;
+    }
+    return false;
+  };
+  for (const [pid, [, cmd]] of now.processes) {
     if (before.processes.has(pid) || pid === process.pid) continue;
-    if (processPattern.test(cmd) && !/node --test|run-tests/.test(cmd)) left.push(`process ${pid} ${cmd}`);
+    if (processPattern.test(cmd) && ours(pid)) left.push(`process ${pid} ${cmd}`);
   }
   return left;
 }

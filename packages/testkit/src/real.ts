@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { buildPlan, parseProfile, profileFromObject, type Plan } from '@isolate/core';
-import { run, type RunResult } from '@isolate/runtime';
+import { start, type RunResult, type Container } from '@isolate/runtime';
 
 /** The isolate command line script of this checkout. */
 export const ISOLATE_BIN = require.resolve('@isolate/cli/bin/isolate.js');
@@ -15,11 +15,15 @@ export interface ProfileSpec {
   stages: Array<{ name: string; with?: Record<string, unknown>; before?: string[]; after?: string[] }>;
 }
 
-/** A plan from a profile object, a YAML text (when it contains a newline) or a file path. */
+/**
+ * A plan from a profile object, a YAML text (when it contains a newline), a file path, or
+ * the name of a built-in profile (default, minimal).
+ */
 export function planOf(profile: ProfileSpec | string): Plan {
   if (typeof profile !== 'string') return buildPlan(profileFromObject(profile, '<test profile>'));
   if (profile.includes('\n')) return buildPlan(parseProfile(profile, '<test profile>'));
-  return buildPlan(parseProfile(fs.readFileSync(profile, 'utf8'), profile));
+  const file = profile.includes('/') ? profile : path.join(PROFILES_DIR, `${profile}.yaml`);
+  return buildPlan(parseProfile(fs.readFileSync(file, 'utf8'), file));
 }
 
 export interface ContainerRun extends RunResult {
@@ -29,12 +33,18 @@ export interface ContainerRun extends RunResult {
 }
 
 /** Runs `command` in a real container built from `profile`, capturing its output. */
-export async function runContainer(profile: ProfileSpec | string | Plan, command: string[], input?: string): Promise<ContainerRun> {
+export interface ContainerRunOptions {
+  input?: string;
+  /** Called once the container is started (to signal it, read its pid, ...). */
+  onStart?: (container: Container) => void;
+  /** Called with each chunk of the command's stdout. */
+  onStdout?: (chunk: string, container: Container) => void;
+}
+
+export async function runContainer(profile: ProfileSpec | string | Plan, command: string[], options: ContainerRunOptions = {}): Promise<ContainerRun> {
   const plan = typeof profile === 'object' && 'namespaces' in profile ? profile : planOf(profile as ProfileSpec | string);
   const warnings: string[] = [];
-  const { start } = await import('@isolate/runtime');
-  void run;
-  let container;
+  let container: Container;
   try {
     container = await start({ plan, command, stdio: ['pipe', 'pipe', 'pipe'], onWarning: (m) => warnings.push(m) });
   } catch (err) {
@@ -44,9 +54,13 @@ export async function runContainer(profile: ProfileSpec | string | Plan, command
   }
   const out: Buffer[] = [];
   const errs: Buffer[] = [];
-  container.stdout!.on('data', (d: Buffer) => out.push(d));
+  options.onStart?.(container);
+  container.stdout!.on('data', (d: Buffer) => {
+    out.push(d);
+    options.onStdout?.(d.toString(), container);
+  });
   container.stderr!.on('data', (d: Buffer) => errs.push(d));
-  container.stdin!.end(input ?? '');
+  container.stdin!.end(options.input ?? '');
   const closed = Promise.all([
     new Promise((r) => container.stdout!.on('close', r)),
     new Promise((r) => container.stderr!.on('close', r)),
@@ -63,23 +77,39 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the isolate command line with `args`; `onSpawn` can signal it while it runs. */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; timeoutMs?: number } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ISOLATE_BIN, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const errs: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => errs.push(d));
-    child.stdin.end(options.input ?? '');
+export interface CliOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Called with each chunk the command line writes to stdout (to wait for a marker). */
+  onStdout?: (chunk: string, pid: number) => void;
+  timeoutMs?: number;
+}
+
+/** Runs the isolate command line with `args` and collects its output and exit. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  return startCli(args, options).done;
+}
+
+/** Starts the isolate command line; `pid` is the supervisor's, to signal it. */
+export function startCli(args: string[], options: CliOptions = {}): { pid: number; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [ISOLATE_BIN, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const errs: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => {
+    out.push(d);
+    options.onStdout?.(d.toString(), child.pid!);
+  });
+  child.stderr.on('data', (d: Buffer) => errs.push(d));
+  child.stdin.end(options.input ?? '');
+  const done = new Promise<CliRun>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30000);
     child.on('error', reject);
-    child.on('spawn', () => options.onSpawn?.(child.pid!));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString() });
     });
   });
+  return { pid: child.pid!, done };
 }
 
 /** Writes a profile (YAML text) to a temporary file and returns its path. */

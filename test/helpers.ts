@@ -1,0 +1,2 @@
+export * from '@isolate/testkit';
+export { parseMountinfo as parseMountinfoText } from '@isolate/core';
