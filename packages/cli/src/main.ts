@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planFromFile, explainPlan, IsolateError, EXIT, formatFailure, type Plan } from '@isolate/core';
-import { start, type Container } from '@isolate/runtime';
+import { start, spawnInit, discardInit, type Container, type InitProcess } from '@isolate/runtime';
 import type { SignalName } from '@isolate/sys';
 import { parseArgs, UsageError, USAGE } from './args';
 
@@ -31,8 +31,11 @@ function version(): string {
   return pkg.version;
 }
 
-/** Runs the isolate command line; resolves with the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the isolate command line; resolves with the exit code. `early` is an init spawned by
+ * spawnEarlyInit for these arguments, if any; it is always used or discarded.
+ */
+export async function main(argv: readonly string[], early?: InitProcess): Promise<number> {
   try {
     const inv = parseArgs(argv);
     switch (inv.kind) {
@@ -60,10 +63,23 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
         return 0;
       }
-      case 'run':
-        return await runCommand(planFromFile(resolveProfile(inv.profile)), inv.command);
+      case 'run': {
+        // The init boots while the profile is read and checked: Node's start-up is the larger
+        // part of the time to run a command.
+        const init = early ?? spawnInit(['pid'], ['inherit', 'inherit', 'inherit']);
+        early = undefined;
+        let plan: Plan;
+        try {
+          plan = planFromFile(resolveProfile(inv.profile));
+        } catch (err) {
+          await discardInit(init);
+          throw err;
+        }
+        return await runCommand(plan, inv.command, init);
+      }
     }
   } catch (err) {
+    if (early) await discardInit(early);
     if (err instanceof UsageError) {
       say(`${err.message}\n${USAGE}`);
       return EXIT.RUNTIME;
@@ -77,7 +93,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function runCommand(plan: Plan, command: string[]): Promise<number> {
+async function runCommand(plan: Plan, command: string[], init: InitProcess): Promise<number> {
   let container: Container | undefined;
   const pending: SignalName[] = [];
   const forward = (signal: NodeJS.Signals): void => {
@@ -86,7 +102,7 @@ async function runCommand(plan: Plan, command: string[]): Promise<number> {
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    container = await start({ plan, command, onWarning: (m) => say(`warning: ${m}`) });
+    container = await start({ plan, command, init, onWarning: (m) => say(`warning: ${m}`) });
     for (const s of pending) container.kill(s);
     const result = await container.wait();
     if (result.failure) say(formatFailure(result.failure));

@@ -5,8 +5,21 @@ export * from './errors';
 export * from './pipeline';
 export * from './paths';
 export * from './schema-parts';
+export * from './log';
 export { PROFILE_SCHEMA } from './profile-schema';
-export { ProfileError, formatPath, loadProfileFile, parseProfile, profileFromObject, validateAt, validatorFor } from './profile';
+export {
+  ProfileError,
+  formatPath,
+  loadProfileFile,
+  parseProfile,
+  profileFromObject,
+  validateAt,
+  validatorFor,
+  precompileValidator,
+  precompiledPathFor,
+  schemaHash,
+  PROFILE_VALIDATOR,
+} from './profile';
 export type { Profile, ProfileEntry, DocPath } from './profile';
 export { buildPlan, planFromFile, initStages, explainPlan } from './plan';
 export type { Plan, PlannedStage, InitStage, PlanOptions } from './plan';

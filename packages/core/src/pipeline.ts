@@ -2,12 +2,22 @@ import { SyncHook, AsyncSeriesHook } from 'tapable';
 import type { Sys, NamespaceName } from '@isolate/sys';
 import { PHASES, type Phase, type ContainerContext, type ContainerHooks, type HostHooks } from './stage';
 import { StageFailure, failureReport } from './errors';
+import { logger, type Logger } from './log';
 
 /** Where the pipeline is: the tap (stage) running, its phase and the step it named. */
 export interface Position {
   stage?: string;
   phase?: string;
   step?: string;
+}
+
+// DEBUG=isolate:stage:* shows each stage's steps as they run.
+const stageLogs = new Map<string, Logger>();
+function stageLog(stage: string | undefined): Logger {
+  const name = `isolate:stage:${stage ?? 'runtime'}`;
+  let log = stageLogs.get(name);
+  if (!log) stageLogs.set(name, (log = logger(name)));
+  return log;
 }
 
 /** A fresh set of container hooks (one SyncHook per phase), all declared in one place. */
@@ -20,6 +30,7 @@ export function createContainerHooks(position: Position = {}): ContainerHooks {
         position.stage = tap.name;
         position.phase = phase;
         position.step = undefined;
+        stageLog(tap.name)('%s', phase);
       },
     });
     hooks[phase] = hook;
@@ -41,6 +52,7 @@ export function createHostHooks(position: Position = {}): HostHooks {
         position.stage = tap.name;
         position.phase = name;
         position.step = undefined;
+        stageLog(tap.name)('host %s', name);
       },
     });
   }
@@ -72,6 +84,7 @@ export class ContainerPipeline {
       cwd: '/',
       step(label: string) {
         position.step = label;
+        stageLog(position.stage)('  %s', label);
       },
       warn: init.warn ?? (() => undefined),
     };

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { NamespaceName } from '@isolate/sys';
 import { PHASES, stageFromModule, STAGE_CONTRACT, type Phase, type PlanView, type StageDefinition } from './stage';
-import { loadProfileFile, profileDir, validateAt, type Profile } from './profile';
+import { loadProfileFile, profileDir, validateAt, precompiledPathFor, type Profile } from './profile';
 import { tappedHooks } from './pipeline';
 
 /** One stage of a plan: what runs, with which settings (defaults filled in), and where. */
@@ -49,7 +49,7 @@ export function buildPlan(profile: Profile, options: PlanOptions = {}): Plan {
   const resolved = profile.stages.map((entry, i) => {
     const { module, def } = resolveStage(entry.name, profile, i, options);
     const settings = entry.with;
-    validateAt(profile, ['stages', i, 'with'], def.schema, settings);
+    validateAt(profile, ['stages', i, 'with'], def.schema, settings, precompiledPathFor(module));
     return { entry, index: i, module, def, settings };
   });
 

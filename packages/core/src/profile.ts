@@ -57,29 +57,73 @@ let ajvInstance: AjvInstance | undefined;
 function ajv(): AjvInstance {
   if (!ajvInstance) {
     const Ajv = (require('ajv') as { default: typeof import('ajv').default }).default;
-    ajvInstance = new Ajv({ allErrors: false, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajvInstance = new Ajv(AJV_OPTIONS);
   }
   return ajvInstance;
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** The ajv options every validator is made with, precompiled or not (defaults are filled in). */
+export const AJV_OPTIONS = { allErrors: false, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true } as const;
+
+/** A fingerprint of a schema: a precompiled validator is used only for the schema it was made from. */
+export function schemaHash(schema: JSONSchema): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 32);
+}
+
+/** Where a stage package's precompiled settings validator sits: next to its entry module. */
+export function precompiledPathFor(modulePath: string): string {
+  return path.join(path.dirname(modulePath), 'settings.validate.js');
+}
+
 const validators = new WeakMap<object, ValidateFunction>();
-/** A compiled validator for `schema` (cached per schema object). */
-export function validatorFor(schema: JSONSchema): ValidateFunction {
+/**
+ * A validator for `schema` (cached per schema object). When `precompiled` names a module
+ * made by `precompileValidator` from this very schema, it is used and ajv is not even loaded:
+ * compiling schemas is the largest part of checking a profile.
+ */
+export function validatorFor(schema: JSONSchema, precompiled?: string): ValidateFunction {
   let v = validators.get(schema);
   if (!v) {
-    v = ajv().compile(schema);
+    v = (precompiled && loadPrecompiled(precompiled, schema)) || ajv().compile(schema);
     validators.set(schema, v);
   }
   return v;
+}
+
+function loadPrecompiled(file: string, schema: JSONSchema): ValidateFunction | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(file) as { validate?: ValidateFunction; schemaHash?: string };
+    return mod.schemaHash === schemaHash(schema) ? mod.validate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** JavaScript source of a standalone validator for `schema` (ajv standalone code). */
+export function precompileValidator(schema: JSONSchema): string {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Ajv = (require('ajv') as { default: typeof import('ajv').default }).default;
+  const standalone = (require('ajv/dist/standalone') as { default: (ajv: AjvInstance, v: ValidateFunction) => string }).default;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const compiler = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const code = standalone(compiler, compiler.compile(schema));
+  return `${code}
+module.exports.validate = module.exports;
+module.exports.schemaHash = ${JSON.stringify(schemaHash(schema))};
+`;
 }
 
 /**
  * Checks `data` (mutated: defaults are filled in) against `schema`. The first error is
  * reported through `profile.error` at `base` + the error's path.
  */
-export function validateAt(profile: Profile, base: DocPath, schema: JSONSchema, data: unknown): void {
-  const validate = validatorFor(schema);
+export function validateAt(profile: Profile, base: DocPath, schema: JSONSchema, data: unknown, precompiled?: string): void {
+  const validate = validatorFor(schema, precompiled);
   if (validate(data)) return;
   const e = validate.errors![0]!;
   const { docPath, detail, atKey } = describeAjvError(e);
@@ -130,6 +174,9 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** The precompiled validator of the profile schema, made at build time. */
+export const PROFILE_VALIDATOR = path.join(__dirname, 'profile-schema.validate.js');
+
 /** Reads a profile file (YAML) and checks its outer shape. */
 export function loadProfileFile(file: string): Profile {
   let text: string;
@@ -175,7 +222,7 @@ function checkShape(data: unknown, file: string, errorAt: (p: DocPath, d: string
     error: errorAt,
   };
   if (data === null || data === undefined) throw errorAt([], 'the profile is empty (expected a mapping with a stages: list)');
-  validateAt(profile, [], PROFILE_SCHEMA as unknown as JSONSchema, data);
+  validateAt(profile, [], PROFILE_SCHEMA as unknown as JSONSchema, data, PROFILE_VALIDATOR);
   const d = data as { description?: string; stages: Array<Partial<ProfileEntry>> };
   const stages = d.stages.map((s) => ({ name: s.name!, with: s.with ?? {}, before: s.before ?? [], after: s.after ?? [] }));
   return { ...profile, description: d.description, stages };

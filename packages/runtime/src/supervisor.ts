@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { Stream } from 'node:stream';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import createDebug from 'debug';
-import { libcSys, CLONE, SIGNALS, type NamespaceName, type SignalName } from '@isolate/sys';
+import { SIGNALS, type NamespaceName, type SignalName } from '@isolate/sys';
 import {
   createHostHooks,
   failureReport,
@@ -17,27 +13,24 @@ import {
   type HostContext,
   type Plan,
   type Position,
+  logger,
 } from '@isolate/core';
 import { CHANNEL_FD, MessageSplitter, type GoMessage, type InitMessage } from './channel';
+import { spawnInit, initFits, discardInit, type InitProcess, type Stdio } from './spawn';
 
-const log = createDebug('isolate:supervisor');
+const log = logger('isolate:supervisor');
 
-/** Namespaces that apply to children only: the supervisor enters them around the spawn. */
-const SPAWN_NAMESPACES: Partial<Record<NamespaceName, { flag: number; file: string }>> = {
-  pid: { flag: CLONE.NEWPID, file: 'pid' },
-  time: { flag: CLONE.NEWTIME, file: 'time' },
-};
-
-/** One of the command's standard streams. */
-export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number | Stream;
-
-const INIT_SCRIPT = path.join(__dirname, 'init.js');
 
 export interface StartOptions {
   plan: Plan;
   command: readonly string[];
   /** stdin, stdout, stderr of the command: 'inherit' (default), 'pipe', 'ignore' or fds. */
-  stdio?: [StdioSpec, StdioSpec, StdioSpec];
+  stdio?: Stdio;
+  /**
+   * An init spawned early with spawnInit (same stdio), booting while the plan was made. It
+   * is used when it was born into the namespaces the plan needs, and discarded otherwise.
+   */
+  init?: InitProcess;
   /** A run id; random by default. */
   id?: string;
   /** Called with each warning a stage gives (default: debug log). */
@@ -98,15 +91,22 @@ export async function start(options: StartOptions): Promise<Container> {
     throw new StageFailure(failureReport(err, position));
   };
 
+  const early = options.init;
   try {
     await hooks.prepare.promise(hctx);
   } catch (err) {
+    if (early) await discardInit(early);
     return hostFailure(err);
   }
 
   let child: ChildProcess;
   try {
-    child = spawnInit(spawnNamespaces, options.stdio ?? ['inherit', 'inherit', 'inherit']);
+    if (early && initFits(early, spawnNamespaces)) {
+      child = early.child;
+    } else {
+      if (early) await discardInit(early);
+      child = spawnInit(spawnNamespaces, options.stdio ?? ['inherit', 'inherit', 'inherit']).child;
+    }
   } catch (err) {
     return hostFailure(err);
   }
@@ -125,12 +125,18 @@ export async function start(options: StartOptions): Promise<Container> {
   });
   channel.on('data', (d: Buffer) => splitter.push(d));
   channel.on('error', () => undefined); // EPIPE when the init is gone; the exit tells the rest
-  const channelClosed = new Promise<void>((resolve) => channel.on('close', () => resolve()));
+  // An init spawned early may already be gone: look at its state as well as its events.
+  const channelClosed = new Promise<void>((resolve) => {
+    if ((channel as unknown as { closed?: boolean }).closed) resolve();
+    else channel.on('close', () => resolve());
+  });
   const exited = new Promise<ExitStatus & { signalName?: SignalName }>((resolve) => {
-    child.on('exit', (code, signal) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (signal) resolve({ code: 128 + (SIGNALS[signal as SignalName] ?? 0), signal, signalName: signal as SignalName });
       else resolve({ code: code ?? EXIT.RUNTIME });
-    });
+    };
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.on('exit', done);
   });
   let interrupted: SignalName | undefined;
 
@@ -204,35 +210,5 @@ export async function run(options: StartOptions): Promise<RunResult> {
   } catch (err) {
     if (err instanceof StageFailure) return { exitCode: err.exitCode, failure: err.report };
     throw err;
-  }
-}
-
-/**
- * Spawns the init. Namespaces that apply to children only (pid, time) are entered by this
- * thread around the spawn, then left again (DESIGN.md fact 3).
- */
-function spawnInit(namespaces: ReadonlySet<NamespaceName>, stdio: [StdioSpec, StdioSpec, StdioSpec]): ChildProcess {
-  const sys = libcSys();
-  const entered: Array<{ fd: number; flag: number }> = [];
-  try {
-    for (const ns of namespaces) {
-      const spec = SPAWN_NAMESPACES[ns];
-      if (!spec) continue;
-      const fd = fs.openSync(`/proc/self/ns/${spec.file}_for_children`, 'r');
-      entered.push({ fd, flag: spec.flag });
-      sys.unshare(spec.flag);
-    }
-    return spawn(process.execPath, [INIT_SCRIPT], {
-      stdio: [...stdio, 'pipe'],
-      env: process.env,
-    });
-  } finally {
-    for (const { fd, flag } of entered.reverse()) {
-      try {
-        sys.setns(fd, flag);
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
   }
 }
