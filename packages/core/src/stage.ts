@@ -143,3 +143,11 @@ export function stageFromModule(mod: unknown): StageDefinition<unknown> | undefi
   }
   return undefined;
 }
+
+/**
+ * A `check` for stages that only make sense inside namespace `ns` (mounting outside a mount
+ * namespace would change the host): the plan is refused when no stage creates it.
+ */
+export function needsNamespace(ns: NamespaceName, consequence = ''): (settings: unknown, plan: PlanView) => string[] {
+  return (_settings, plan) => (plan.namespaces.has(ns) ? [] : [`needs a ${ns} namespace (add ${ns} to namespaces.unshare)${consequence}`]);
+}

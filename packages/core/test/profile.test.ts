@@ -88,7 +88,7 @@ test('requirements between stages are checked', () => {
   const e = profileError('stages:\n  - name: namespaces\n    with: {unshare: [pid]}\n  - name: mounts\n  - name: exec\n');
   assert.match(e.message, /stage mounts: needs a mount namespace/);
   const h = profileError('stages:\n  - name: namespaces\n    with: {unshare: [mount]}\n  - name: hostname\n  - name: exec\n');
-  assert.match(h.message, /stage hostname: needs a UTS namespace/);
+  assert.match(h.message, /stage hostname: needs a uts namespace \(add uts to namespaces\.unshare\), or it would rename the host/);
   const p = profileError('stages:\n  - name: namespaces\n  - name: pivot-root\n  - name: exec\n');
   assert.match(p.message, /stage pivot-root requires stage rootfs, which is not in this profile/);
 });

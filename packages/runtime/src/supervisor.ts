@@ -53,7 +53,10 @@ export interface Container {
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
-  /** Sends `signal` to the command (before it runs: stops the start with SIGKILL). */
+  /**
+   * Sends `signal` to the command. Before the command runs, any signal stops the start (the
+   * init is killed) and wait() reports 128+N for it.
+   */
   kill(signal?: SignalName): void;
   /** Resolves when the command has exited and everything the run created is gone. */
   wait(): Promise<RunResult>;
@@ -150,10 +153,13 @@ export async function start(options: StartOptions): Promise<Container> {
   const go: GoMessage = { t: 'go', stages: initStages(plan), command: [...options.command], namespaces: [...spawnNamespaces] };
   channel.write(JSON.stringify(go) + '\n');
 
+  // The command runs once the channel closed (close-on-exec) after the init said "exec".
+  let running = false;
   let started: Promise<boolean> | undefined;
   const whenStarted = (): Promise<boolean> =>
     (started ??= channelClosed.then(async () => {
       if (!execSent || failure) return false;
+      running = true;
       log('run %s: command started', id);
       await hooks.started.promise(hctx);
       return true;
@@ -191,10 +197,11 @@ export async function start(options: StartOptions): Promise<Container> {
     stderr: child.stderr,
     kill(signal: SignalName = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      if (execSent && !failure) {
+      if (running) {
         child.kill(signal);
       } else {
-        // The init is PID 1 of its namespace and ignores signals it has no handler for.
+        // Before the command runs, the init is PID 1 of its namespace and would drop the
+        // signal (it has no handler): any forwarded signal stops the start instead.
         interrupted = signal;
         child.kill('SIGKILL');
       }

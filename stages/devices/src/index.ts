@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defineStage, requireNamespace, resolveInRoot, parseMode, MODE_SCHEMA, type ContainerContext } from '@isolate/core';
+import { defineStage, needsNamespace, requireNamespace, resolveInRoot, parseMode, MODE_SCHEMA, type ContainerContext } from '@isolate/core';
 import { S, makedev } from '@isolate/sys';
 
 export interface DeviceSpec {
@@ -63,9 +63,7 @@ export default defineStage<DevicesSettings>({
       },
     },
   },
-  check(_s, plan) {
-    return plan.namespaces.has('mount') ? [] : ['needs a mount namespace: add mount to namespaces.unshare'];
-  },
+  check: needsNamespace('mount'),
   container(hooks, s) {
     hooks.devices.tap('devices', (ctx) => {
       requireNamespace(ctx, 'mount', 'create device nodes');

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defineStage, requireNamespace, resolveInRoot, type ContainerContext } from '@isolate/core';
+import { defineStage, needsNamespace, requireNamespace, resolveInRoot, type ContainerContext } from '@isolate/core';
 
 /** The seed's links in /dev. */
 export const DEFAULT_LINKS: Readonly<Record<string, string>> = {
@@ -36,9 +36,7 @@ export default defineStage<FdLinksSettings>({
       },
     },
   },
-  check(_s, plan) {
-    return plan.namespaces.has('mount') ? [] : ['needs a mount namespace: add mount to namespaces.unshare'];
-  },
+  check: needsNamespace('mount'),
   container(hooks, s) {
     hooks.links.tap('fd-links', (ctx) => {
       requireNamespace(ctx, 'mount', 'create /dev links');

@@ -1,4 +1,4 @@
-import { defineStage, requireNamespace } from '@isolate/core';
+import { defineStage, needsNamespace, requireNamespace } from '@isolate/core';
 
 export interface HostnameSettings {
   hostname: string;
@@ -23,9 +23,7 @@ export default defineStage<HostnameSettings>({
       domainname: { type: 'string', maxLength: 64, description: 'the NIS domain name' },
     },
   },
-  check(_s, plan) {
-    return plan.namespaces.has('uts') ? [] : ['needs a UTS namespace (add uts to namespaces.unshare), or it would rename the host'];
-  },
+  check: needsNamespace('uts', ', or it would rename the host'),
   container(hooks, s) {
     hooks.configure.tap('hostname', (ctx) => {
       requireNamespace(ctx, 'uts', 'set the hostname');

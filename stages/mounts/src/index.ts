@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   defineStage,
+  needsNamespace,
   requireNamespace,
   ensureMountpoint,
   resolveInRoot,
@@ -131,9 +132,7 @@ export default defineStage<MountsSettings>({
       },
     },
   },
-  check(_s, plan) {
-    return plan.namespaces.has('mount') ? [] : ['needs a mount namespace: add mount to namespaces.unshare'];
-  },
+  check: needsNamespace('mount'),
   container(hooks, s) {
     hooks.mounts.tap('mounts', (ctx) => {
       requireNamespace(ctx, 'mount', 'mount');

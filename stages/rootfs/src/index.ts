@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defineStage, requireNamespace, ensureMountpoint, type ContainerContext } from '@isolate/core';
+import { defineStage, needsNamespace, requireNamespace, ensureMountpoint, type ContainerContext } from '@isolate/core';
 import { MS } from '@isolate/sys';
 
 /** Where the composed root's tmpfs is mounted, in the init's private mount namespace only. */
@@ -58,9 +58,7 @@ export default defineStage<RootfsSettings>({
       },
     },
   },
-  check(_s, plan) {
-    return plan.namespaces.has('mount') ? [] : ['needs a mount namespace: add mount to namespaces.unshare'];
-  },
+  check: needsNamespace('mount'),
   container(hooks, s) {
     hooks.rootfs.tap('rootfs', (ctx) => {
       requireNamespace(ctx, 'mount', 'assemble a root');
