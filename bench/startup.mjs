@@ -6,7 +6,7 @@
 //
 //   node bench/startup.mjs [--rounds N] [--warmup N] [--json]
 //
-// Needs root, the built project (`npx tsc -b`), runc, bwrap, busybox and GNU
+// Needs root, the built project (`npm run build`), runc, bwrap, busybox and GNU
 // /usr/bin/time. Scratch files live in bench/.work/ (git-ignored). See README.md.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -359,7 +359,7 @@ async function main() {
 
   if (process.getuid?.() !== 0) fail('must run as root (runc, bwrap and isolate need it)');
   for (const f of [BUSYBOX, RUNC, BWRAP, TIME, ISOLATE]) {
-    if (!fs.existsSync(f)) fail(`${f} not found${f === ISOLATE ? ' (build the project: npx tsc -b)' : ''}`);
+    if (!fs.existsSync(f)) fail(`${f} not found${f === ISOLATE ? ' (build the project: npm run build)' : ''}`);
   }
 
   const onSignal = (sig) => {

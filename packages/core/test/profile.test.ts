@@ -135,6 +135,26 @@ test('third-party stages load from a relative path, with their own schema', () =
   fs.rmSync(dir, { recursive: true });
 });
 
+test('within a phase, declared before/after decide, then the list order', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-order-'));
+  const core = require.resolve('../src');
+  const stage = (name: string, extra: string) =>
+    fs.writeFileSync(
+      path.join(dir, `${name}.js`),
+      `module.exports = require(${JSON.stringify(core)}).defineStage({ contract: 1, name: '${name}', description: '${name}',
+         phase: 'configure', schema: { type: 'object' }, ${extra} container() {} });`,
+    );
+  stage('a', '');
+  stage('b', "before: ['a'],");
+  const file = path.join(dir, 'p.yaml');
+  fs.writeFileSync(file, 'stages:\n  - name: ./a.js\n  - name: ./b.js\n  - name: hostname\n  - name: exec\n  - name: namespaces\n');
+  const plan = buildPlan(parseProfile(fs.readFileSync(file, 'utf8'), file));
+  assert.deepEqual(plan.stages.map((s) => s.name), ['namespaces', 'b', 'a', 'hostname', 'exec']);
+  fs.writeFileSync(file, 'stages:\n  - name: ./a.js\n  - name: ./b.js\n    after: [a]\n  - name: exec\n');
+  assert.throws(() => buildPlan(parseProfile(fs.readFileSync(file, 'utf8'), file)), /impossible order: (b before a \(stage b declares before: a\), but a before b \(the profile says b after a\)|a before b \(the profile says b after a\), but b before a \(stage b declares before: a\))/);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('explainPlan shows each stage, its phase, hooks and settings', () => {
   const text = explainPlan(planText(BASE));
   assert.match(text, /1\. namespaces \[namespaces\]  hooks: host:prepare, container:namespaces/);

@@ -35,7 +35,6 @@ export default defineStage<DevicesSettings>({
   name: 'devices',
   description: 'Creates the device nodes in /dev: null, zero, full, tty, random, urandom, optionally fuse and extra devices.',
   phase: 'devices',
-  after: ['mounts'],
   schema: {
     type: 'object',
     additionalProperties: false,

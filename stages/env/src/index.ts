@@ -19,7 +19,6 @@ export default defineStage<EnvSettings>({
   name: 'env',
   description: "Sets the command's environment (clean by default: PATH, HOME, TERM, HOSTNAME and the profile's variables), working directory and umask.",
   phase: 'finalize',
-  after: ['hostname'],
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -24,7 +24,6 @@ export default defineStage<RootfsSettings>({
   name: 'rootfs',
   description: "Assembles the container's root: a directory bind-mounted, or a tmpfs composed from read-only binds of the host's system directories.",
   phase: 'rootfs',
-  requires: ['namespaces'],
   schema: {
     type: 'object',
     additionalProperties: false,
