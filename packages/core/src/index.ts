@@ -6,6 +6,7 @@ export * from './pipeline';
 export * from './paths';
 export * from './schema-parts';
 export * from './log';
+export { stageReadme } from './docs';
 export { PROFILE_SCHEMA } from './profile-schema';
 export {
   ProfileError,
