@@ -3,7 +3,7 @@ export type Invocation =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'plan'; profile?: string; json: boolean }
-  | { kind: 'run'; profile?: string; command: string[] };
+  | { kind: 'run'; profile?: string; command: string[]; stats?: string | true };
 
 export class UsageError extends Error {}
 
@@ -17,6 +17,8 @@ profile (default, minimal), FILE a profile of your own.
 
 options:
   -p, --profile FILE|NAME   the profile to use
+      --stats[=FILE]        after the run, print resource usage (cgroup figures, exit
+                            status, wall time) as JSON on stderr, or write it to FILE
       --json                (plan) print the plan as JSON
   -h, --help                show this help
   -V, --version             show the version
@@ -32,6 +34,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   if (args[0] === 'plan' || args[0] === 'run') kind = args.shift() as 'run' | 'plan';
   let profile: string | undefined;
   let json = false;
+  let stats: string | true | undefined;
   while (args.length) {
     const a = args[0]!;
     if (a === '--') {
@@ -44,6 +47,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
     if (a === '-V' || a === '--version') return { kind: 'version' };
     if (a === '--json' && kind === 'plan') {
       json = true;
+    } else if (a === '--stats' && kind === 'run') {
+      stats = true;
+    } else if (a.startsWith('--stats=') && kind === 'run') {
+      stats = a.slice('--stats='.length);
+      if (!stats) throw new UsageError('--stats= needs a file name');
     } else if (a === '-p' || a === '--profile') {
       const v = args.shift();
       if (v === undefined) throw new UsageError(`${a} needs a value`);
@@ -59,5 +67,5 @@ export function parseArgs(argv: readonly string[]): Invocation {
     return { kind, profile, json };
   }
   if (!args.length) throw new UsageError('no command given');
-  return { kind, profile, command: args };
+  return stats === undefined ? { kind, profile, command: args } : { kind, profile, command: args, stats };
 }

@@ -75,7 +75,7 @@ export async function main(argv: readonly string[], early?: InitProcess): Promis
           await discardInit(init);
           throw err;
         }
-        return await runCommand(plan, inv.command, init);
+        return await runCommand(plan, inv.command, init, inv.stats);
       }
     }
   } catch (err) {
@@ -93,7 +93,8 @@ export async function main(argv: readonly string[], early?: InitProcess): Promis
   }
 }
 
-async function runCommand(plan: Plan, command: string[], init: InitProcess): Promise<number> {
+async function runCommand(plan: Plan, command: string[], init: InitProcess, statsTo?: string | true): Promise<number> {
+  const began = process.hrtime.bigint();
   let container: Container | undefined;
   const pending: SignalName[] = [];
   const forward = (signal: NodeJS.Signals): void => {
@@ -106,6 +107,17 @@ async function runCommand(plan: Plan, command: string[], init: InitProcess): Pro
     for (const s of pending) container.kill(s);
     const result = await container.wait();
     if (result.failure) say(formatFailure(result.failure));
+    for (const r of result.reports ?? []) say(r);
+    if (statsTo) {
+      const summary = {
+        exitCode: result.exitCode,
+        ...(result.signal ? { signal: result.signal } : {}),
+        wallMs: Number((process.hrtime.bigint() - began) / 1000n) / 1000,
+        ...(result.stats ?? {}),
+      };
+      if (statsTo === true) say(`stats: ${JSON.stringify(summary)}`);
+      else fs.writeFileSync(statsTo, JSON.stringify(summary, null, 2) + '\n');
+    }
     return result.exitCode;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);

@@ -63,6 +63,17 @@ export interface HostContext {
   /** Registers an undo action; they run in reverse order when the run ends, also on failure. */
   defer(action: () => void | Promise<void>): void;
   warn(message: string): void;
+  /**
+   * A finding about the run that the user should see once it is over, e.g. "container was
+   * killed by the OOM killer (memory limit 64M)". The CLI prints each on its own line.
+   */
+  report(message: string): void;
+  /**
+   * Resource usage and other figures of the run, by stage: stages fill this in the `exited`
+   * hook (e.g. stats.cgroups = { memoryPeakBytes, cpuUsec, pidsPeak }). `isolate --stats`
+   * prints it as JSON.
+   */
+  readonly stats: Record<string, unknown>;
 }
 
 export interface ExitStatus {

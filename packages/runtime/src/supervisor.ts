@@ -44,6 +44,10 @@ export interface RunResult {
   signal?: SignalName;
   /** Set when the container could not be started: what failed, where. */
   failure?: FailureReport;
+  /** What stages found about the run (see HostContext.report), in order. */
+  reports?: string[];
+  /** Figures stages collected at exit (see HostContext.stats), by stage. */
+  stats?: Record<string, unknown>;
 }
 
 export interface Container {
@@ -69,12 +73,16 @@ export async function start(options: StartOptions): Promise<Container> {
   const undo: Array<() => void | Promise<void>> = [];
   const warn = options.onWarning ?? ((m: string) => log('warning: %s', m));
   const spawnNamespaces = new Set<NamespaceName>();
+  const reports: string[] = [];
+  const stats: Record<string, unknown> = {};
   const hctx: HostContext = {
     id,
     command: options.command,
     spawnNamespaces,
     defer: (action) => undo.push(action),
     warn,
+    report: (message) => void reports.push(message),
+    stats,
   };
   const position: Position = {};
   const hooks = createHostHooks(position);
@@ -179,14 +187,15 @@ export async function start(options: StartOptions): Promise<Container> {
         failure ??= failureReport(err, position);
       }
       await cleanup();
-      if (failure) return { exitCode: failure.exitCode, failure };
+      const extra = { ...(reports.length ? { reports } : {}), ...(Object.keys(stats).length ? { stats } : {}) };
+      if (failure) return { exitCode: failure.exitCode, failure, ...extra };
       if (!ran) {
-        if (interrupted) return { exitCode: 128 + SIGNALS[interrupted], signal: interrupted };
+        if (interrupted) return { exitCode: 128 + SIGNALS[interrupted], signal: interrupted, ...extra };
         const how = status.signalName ? `was killed by ${status.signalName}` : `exited with ${status.code}`;
-        return { exitCode: EXIT.RUNTIME, failure: { message: `the init ${how} before the command started`, exitCode: EXIT.RUNTIME } };
+        return { exitCode: EXIT.RUNTIME, failure: { message: `the init ${how} before the command started`, exitCode: EXIT.RUNTIME }, ...extra };
       }
       log('run %s: command exited: %o', id, status);
-      return status.signalName ? { exitCode: status.code, signal: status.signalName } : { exitCode: status.code };
+      return { exitCode: status.code, ...(status.signalName ? { signal: status.signalName } : {}), ...extra };
     })());
 
   return {
