@@ -1,0 +1,9 @@
+import { defineStage } from '@isolate/core';
+
+// Placeholder: being written.
+export default defineStage({
+  contract: 1,
+  name: 'rlimits',
+  description: 'rlimits (not written yet)',
+  schema: { type: 'object', additionalProperties: false, properties: {} },
+});
