@@ -130,6 +130,7 @@ export function busyboxRootfs(): string {
   const bin = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
   if (!bin) throw new Error('busybox is not installed (apt-get install busybox-static)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-busybox-'));
+  fs.chmodSync(dir, 0o755); // a root directory any user may traverse, as a real one is
   for (const d of ['bin', 'etc', 'tmp', 'proc', 'dev', 'sys', 'root']) fs.mkdirSync(path.join(dir, d));
   fs.copyFileSync(bin, path.join(dir, 'bin', 'busybox'));
   fs.chmodSync(path.join(dir, 'bin', 'busybox'), 0o755);

@@ -65,7 +65,13 @@ export function findCommand(name: string, searchPath: string): string {
   let denied: string | undefined;
   for (const dir of searchPath.split(':')) {
     const candidate = path.join(dir || '.', name);
-    const st = fs.statSync(candidate, { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(candidate, { throwIfNoEntry: false });
+    } catch {
+      denied ??= candidate; // a directory on the way is closed to this user
+      continue;
+    }
     if (!st || st.isDirectory()) continue;
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
@@ -79,7 +85,12 @@ export function findCommand(name: string, searchPath: string): string {
 }
 
 function checkRunnable(name: string, file: string): void {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    throw new IsolateError(`${name}: permission denied`, EXIT.NOT_EXECUTABLE);
+  }
   if (!st) throw new IsolateError(`${name}: no such file or directory in the container`, EXIT.NOT_FOUND);
   if (st.isDirectory()) throw new IsolateError(`${name}: is a directory`, EXIT.NOT_EXECUTABLE);
   try {

@@ -1,9 +1,77 @@
 import { defineStage } from '@isolate/core';
+import { RLIMIT, RLIM_INFINITY, type RlimitName } from '@isolate/sys';
 
-// Placeholder: being written.
-export default defineStage({
+type LimitValue = number | 'unlimited';
+export type LimitSpec = LimitValue | { soft: LimitValue; hard: LimitValue };
+
+export interface RlimitsSettings {
+  limits: Record<string, LimitSpec>;
+}
+
+/** `nofile`, `NOFILE` and `RLIMIT_NOFILE` all name RLIMIT_NOFILE. */
+export function rlimitName(key: string): RlimitName | undefined {
+  const k = key.toUpperCase().replace(/^RLIMIT_/, '') as RlimitName;
+  return Object.prototype.hasOwnProperty.call(RLIMIT, k) ? k : undefined;
+}
+
+function toBig(v: LimitValue): bigint {
+  return v === 'unlimited' ? RLIM_INFINITY : BigInt(v);
+}
+
+/** soft and hard of a setting (a single value sets both). */
+export function softHard(spec: LimitSpec): { soft: bigint; hard: bigint } {
+  return typeof spec === 'object' ? { soft: toBig(spec.soft), hard: toBig(spec.hard) } : { soft: toBig(spec), hard: toBig(spec) };
+}
+
+const value = { anyOf: [{ type: 'integer', minimum: 0 }, { const: 'unlimited' }] } as const;
+
+export default defineStage<RlimitsSettings>({
   contract: 1,
   name: 'rlimits',
-  description: 'rlimits (not written yet)',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  description: 'Sets resource limits (any RLIMIT_* by name, soft and hard); the command inherits them.',
+  phase: 'configure',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limits: {
+        type: 'object',
+        description: 'limit name (nofile, RLIMIT_NPROC, ...) -> a number or "unlimited" for both, or {soft, hard}',
+        default: { nofile: { soft: 1024, hard: 524288 } },
+        additionalProperties: {
+          anyOf: [
+            value,
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['soft', 'hard'],
+              properties: { soft: value, hard: value },
+            },
+          ],
+        },
+      },
+    },
+  },
+  check(s) {
+    const problems: string[] = [];
+    for (const [key, spec] of Object.entries(s.limits)) {
+      if (!rlimitName(key)) {
+        problems.push(`unknown limit '${key}' (expected one of: ${Object.keys(RLIMIT).map((n) => n.toLowerCase()).join(', ')})`);
+        continue;
+      }
+      const { soft, hard } = softHard(spec);
+      if (soft > hard) problems.push(`${key}: the soft limit is above the hard limit`);
+    }
+    return problems;
+  },
+  container(hooks, s) {
+    hooks.configure.tap('rlimits', (ctx) => {
+      for (const [key, spec] of Object.entries(s.limits)) {
+        const name = rlimitName(key)!;
+        const { soft, hard } = softHard(spec);
+        ctx.step(`setrlimit RLIMIT_${name} ${soft}:${hard}`);
+        ctx.sys.setrlimit(RLIMIT[name], soft, hard);
+      }
+    });
+  },
 });
