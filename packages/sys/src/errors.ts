@@ -27,7 +27,7 @@ function formatArg(a: unknown): string {
   if (a === null || a === undefined) return 'NULL';
   if (typeof a === 'string') return JSON.stringify(a);
   if (typeof a === 'number') return a > 0xff ? '0x' + a.toString(16) : String(a);
-  if (typeof a === 'bigint') return a.toString();
+  if (typeof a === 'bigint') return a > 0xffn ? '0x' + a.toString(16) : a.toString();
   if (Array.isArray(a)) return '[' + a.map(formatArg).join(', ') + ']';
   return String(a);
 }
