@@ -1,7 +1,7 @@
 // Bad profiles: one clear line naming file:line:column and the path; exit 125; nothing left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, writeProfile, hostSnapshot, leftSince } from './helpers';
+import { runCli, writeProfile, hostSnapshot, leftAfterSettling } from './helpers';
 
 async function refused(yamlText: string, expected: (file: string) => RegExp): Promise<void> {
   const file = writeProfile(yamlText, 'bad.yaml');
@@ -11,7 +11,7 @@ async function refused(yamlText: string, expected: (file: string) => RegExp): Pr
   assert.equal(r.stdout, '');
   assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
   assert.match(r.stderr, expected(file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
-  assert.deepEqual(leftSince(before), []);
+  assert.deepEqual(await leftAfterSettling(before), []);
 }
 
 test('unknown stage', () =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runContainer, planOf, PROFILES_DIR, hostSnapshot, leftSince } from './helpers';
+import { runContainer, planOf, PROFILES_DIR, hostSnapshot, leftAfterSettling } from './helpers';
 import * as path from 'node:path';
 
 test('20 containers started at once all succeed and leave nothing behind', async () => {
@@ -13,5 +13,5 @@ test('20 containers started at once all succeed and leave nothing behind', async
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, `1 isolate ${i}\n`);
   });
-  assert.deepEqual(leftSince(before), []);
+  assert.deepEqual(await leftAfterSettling(before), []);
 });

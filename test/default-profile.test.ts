@@ -18,6 +18,7 @@ echo "--devices"; for d in null zero full tty random urandom; do stat -c '%n %F 
 echo "--links"; for l in fd stdin stdout stderr ptmx core; do echo "/dev/$l -> $(readlink /dev/$l)"; done
 echo "--env"; env | sort
 echo "--net"; ls /sys/class/net
+echo "--status"; grep -E "^(CapBnd|CapEff|NoNewPrivs|Seccomp):" /proc/self/status
 echo "--end"
 `;
 
@@ -63,7 +64,14 @@ test('/ is the new root: host files outside it are not reachable', () => {
   assert.ok(root.options.includes('ro'), 'the root is read-only');
   // Nothing of the host's mount table but what the profile binds.
   for (const m of mounts) {
-    assert.match(m.mountPoint, /^\/(usr|etc\/[\w.-]+|proc|dev(\/(pts|shm|mqueue))?|sys(\/fs\/cgroup(\/[\w,=]+)?)?|tmp)?$/, `unexpected mount ${m.mountPoint}`);
+    assert.match(
+      m.mountPoint,
+      /^\/(usr|etc\/[\w.-]+|proc(\/[\w-]+)?|dev(\/(pts|shm|mqueue))?|sys(\/fs\/cgroup(\/[\w,=]+)?|\/firmware|\/devices\/virtual\/powercap)?|tmp)?$/,
+      `unexpected mount ${m.mountPoint}`,
+    );
+    // Below /proc only the masked and read-only paths.
+    // (a masked file is /dev/null bound over it: root "/null" of the /dev tmpfs)
+    if (m.mountPoint.startsWith('/proc/')) assert.ok(m.options.includes('ro') || m.root === '/null', `${m.mountPoint} is read-only or masked`);
   }
 });
 
@@ -155,4 +163,8 @@ test('the environment holds only what the profile set', () => {
 
 test('the network namespace has only lo', () => {
   assert.deepEqual(out.net, ['lo']);
+});
+
+test('Docker-like privileges: the default capabilities, no_new_privs and a seccomp filter', () => {
+  assert.deepEqual(out.status, ['CapEff:\t00000000a80425fb', 'CapBnd:\t00000000a80425fb', 'NoNewPrivs:\t1', 'Seccomp:\t2']);
 });

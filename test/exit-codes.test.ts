@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { runCli, startCli, runContainer, writeProfile, hostSnapshot, leftSince } from './helpers';
+import { runCli, startCli, runContainer, writeProfile, hostSnapshot, leftAfterSettling } from './helpers';
 
 const NO_PID_NS = writeProfile(`stages:
   - name: namespaces
@@ -83,7 +83,7 @@ test('an unhandled SIGTERM ends the command: exit 143', async () => {
   assert.equal((await done).code, 143);
 });
 
-test('when the supervisor dies, the container dies too', async () => {
+test('when the supervisor dies, the container dies too; the next run removes its cgroup', async () => {
   const marker = `${4000 + (process.pid % 1000)}.${Date.now() % 1000}`;
   const before = hostSnapshot();
   const { done } = startCli(['--', '/bin/sh', '-c', `echo ready; exec sleep ${marker}`], {
@@ -94,8 +94,13 @@ test('when the supervisor dies, the container dies too', async () => {
   const r = await done;
   assert.equal(r.signal, 'SIGKILL');
   const pattern = new RegExp(`sleep ${marker.replace('.', '\\.')}`);
-  for (let i = 0; i < 50 && leftSince(before, pattern).length; i++) await new Promise((res) => setTimeout(res, 50));
-  assert.deepEqual(leftSince(before, pattern), []);
+  // The container's processes die with the supervisor (parent-death signal)...
+  const left = await leftAfterSettling(before, pattern);
+  assert.deepEqual(left.filter((l) => l.startsWith('process')), []);
+  // ...but nobody was left to remove its cgroup: the next run does.
+  const next = await runCli(['--', '/bin/true']);
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(await leftAfterSettling(before, pattern), []);
 });
 
 test('isolate --help and --version', async () => {
@@ -125,7 +130,23 @@ test('isolate plan prints the ordered stages', async () => {
   assert.match(r.stdout, /1\. namespaces \[namespaces\].*\n.*\n.*\n 2\. mounts \[mounts\].*\n.*\n.*\n 3\. exec \[exec\]/);
   const j = await runCli(['plan', '--json']);
   const plan = JSON.parse(j.stdout) as { stages: Array<{ name: string }> };
-  assert.deepEqual(plan.stages.map((s) => s.name), ['namespaces', 'rootfs', 'mounts', 'devices', 'fd-links', 'pivot-root', 'hostname', 'env', 'exec']);
+  assert.deepEqual(plan.stages.map((s) => s.name), [
+    'namespaces',
+    'cgroups',
+    'rootfs',
+    'mounts',
+    'devices',
+    'fd-links',
+    'pivot-root',
+    'masked-paths',
+    'readonly-paths',
+    'hostname',
+    'rlimits',
+    'capabilities',
+    'env',
+    'seccomp',
+    'exec',
+  ]);
 });
 
 test('a relative profile path works from the working directory', async () => {

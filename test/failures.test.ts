@@ -1,7 +1,7 @@
 // A stage failing midway leaves no mount, no process and no cgroup behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, runContainer, writeProfile, hostSnapshot, leftSince } from './helpers';
+import { runCli, runContainer, writeProfile, hostSnapshot, leftAfterSettling } from './helpers';
 
 const profile = (extra: string): string => `stages:
   - name: namespaces
@@ -24,7 +24,7 @@ test('a bind source that does not exist: clear error, exit 125, nothing left', a
     r.stderr,
     "isolate: stage mounts: bind /nonexistent/isolate-src on /data: ENOENT: no such file or directory, stat '/nonexistent/isolate-src'\n",
   );
-  assert.deepEqual(leftSince(before), []);
+  assert.deepEqual(await leftAfterSettling(before), []);
 });
 
 test('a failing mount syscall reports stage, step, call and errno', async () => {
@@ -38,7 +38,7 @@ test('a failing mount syscall reports stage, step, call and errno', async () => 
   assert.equal(r.failure?.syscall, 'mount');
   assert.equal(r.failure?.code, 'ENOTDIR');
   assert.match(r.failure!.message, /^mount\("\/etc\/hostname", "\/run\/isolate\/rootfs\/root", NULL, 0x5000, NULL\) failed: ENOTDIR/);
-  assert.deepEqual(leftSince(before), []);
+  assert.deepEqual(await leftAfterSettling(before), []);
 });
 
 test('a rootfs directory that does not exist fails in the rootfs stage, nothing left', async () => {
@@ -50,5 +50,5 @@ test('a rootfs directory that does not exist fails in the rootfs stage, nothing 
   assert.equal(r.exitCode, 125);
   assert.equal(r.failure?.stage, 'rootfs');
   assert.equal(r.failure?.code, 'ENOENT');
-  assert.deepEqual(leftSince(before), []);
+  assert.deepEqual(await leftAfterSettling(before), []);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { start, run } from '@isolate/runtime';
-import { planOf, hostSnapshot, leftSince } from './helpers';
+import { planOf, hostSnapshot, leftAfterSettling } from './helpers';
 
 test('run() returns the exit code with stdio given as file descriptors', async () => {
   const out = `/tmp/isolate-runtime-${process.pid}.out`;
@@ -23,7 +23,7 @@ test('kill() before the command runs stops the start and reports the signal', as
   assert.equal(r.exitCode, 143);
   assert.equal(r.signal, 'SIGTERM');
   assert.equal(r.failure, undefined);
-  assert.deepEqual(leftSince(before), []);
+  assert.deepEqual(await leftAfterSettling(before), []);
 });
 
 test('wait() can be called more than once', async () => {

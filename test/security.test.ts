@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { runContainer, busyboxRootfs, hostSnapshot, leftSince } from './helpers';
+import { runContainer, busyboxRootfs, hostSnapshot, leftAfterSettling } from './helpers';
 
 test('host processes are invisible and cannot be signalled', async () => {
   const r = await runContainer('default', ['/bin/sh', '-c', `echo /proc/[0-9]*; kill -0 ${process.pid} 2>/dev/null && echo reached || echo unreachable; kill -0 1 && echo self-ok`]);
@@ -51,7 +51,7 @@ test('a background process does not outlive the container (PID namespace)', asyn
   const r = await runContainer('default', ['/bin/sh', '-c', `sleep ${marker} & echo started`]);
   assert.equal(r.exitCode, 0, r.stderr);
   await new Promise((res) => setTimeout(res, 100));
-  assert.deepEqual(leftSince(before, new RegExp(`sleep ${marker.replace('.', '\\.')}`)), []);
+  assert.deepEqual(await leftAfterSettling(before, new RegExp(`sleep ${marker.replace('.', '\\.')}`)), []);
   const all = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
   assert.ok(!all.includes(`sleep ${marker}`), 'the background sleep was killed with PID 1');
 });

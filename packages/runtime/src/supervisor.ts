@@ -208,6 +208,11 @@ export async function start(options: StartOptions): Promise<Container> {
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (running) {
         child.kill(signal);
+      } else if (execSent && !failure) {
+        // The init is at execve: deliver once the channel tells that the command runs.
+        void whenStarted().then((ran) => {
+          if (ran && child.exitCode === null && child.signalCode === null) child.kill(signal);
+        });
       } else {
         // Before the command runs, the init is PID 1 of its namespace and would drop the
         // signal (it has no handler): any forwarded signal stops the start instead.

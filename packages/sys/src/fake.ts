@@ -1,4 +1,5 @@
 import type { Sys, CapSets } from './sys';
+import type { SeccompFilter } from './seccomp';
 import { SysError } from './errors';
 import { errnoNumber } from './errno';
 
@@ -93,6 +94,7 @@ export class FakeSys implements Sys {
     this.rec('getpid', []);
     return 1;
   }
+  seccompLoad(filter: SeccompFilter): void { this.rec('seccompLoad', [structuredClone(filter)]); }
   execve(path: string, argv: readonly string[], envp: readonly string[]): never {
     this.rec('execve', [path, [...argv], [...envp]]);
     throw new FakeExec(path, [...argv], [...envp]);

@@ -1,4 +1,5 @@
 import type { Sys, CapSets } from './sys';
+import { loadSeccompFilter, type SeccompFilter } from './seccomp';
 import { SysError } from './errors';
 import { SYS_NUMBERS } from './constants';
 
@@ -216,6 +217,9 @@ class LibcSys implements Sys {
   }
   getpid(): number {
     return this.b.f.getpid() as number;
+  }
+  seccompLoad(filter: SeccompFilter): void {
+    loadSeccompFilter(filter);
   }
   execve(path: string, argv: readonly string[], envp: readonly string[]): never {
     const b = this.b;

@@ -1,3 +1,5 @@
+import type { SeccompFilter } from './seccomp';
+
 /**
  * Every system call a stage makes goes through this interface. The real implementation
  * (./libc) binds libc with koffi; the fake (./fake) records calls and can be told to fail.
@@ -36,6 +38,11 @@ export interface Sys {
   /** Brings a network interface up (SIOCGIFFLAGS/SIOCSIFFLAGS on an AF_INET socket). */
   linkUp(name: string): void;
   getpid(): number;
+  /**
+   * Builds a seccomp filter with libseccomp and loads it into the calling thread. Does not
+   * set no_new_privs: without it the caller needs CAP_SYS_ADMIN.
+   */
+  seccompLoad(filter: SeccompFilter): void;
   /** Replaces the process image. Returns only by throwing. */
   execve(path: string, argv: readonly string[], envp: readonly string[]): never;
 }

@@ -53,19 +53,18 @@ export function hostSnapshot(): HostSnapshot {
   };
 }
 
+const DEFAULT_PATTERN = /isolate|runtime\/dist\/src\/init\.js/;
+
 /**
- * What is on the host now that was not in `before`: new mounts, cgroups, and new processes
- * whose command line matches `processPattern` (an isolate init, or the test's own markers)
- * that are either descendants of this process or orphans (other test files run alongside
- * and their live containers are not leaks).
+ * What is on the host now that was not in `before`: new mounts, new cgroups, and new
+ * processes whose command line matches `processPattern` (an isolate init, or the test's own
+ * markers). Other test files run containers at the same time, so a process counts only when
+ * it descends from this process or is an orphan, and a new cgroup only when it holds no
+ * child cgroup and no process of someone else's live run.
  */
-export function leftSince(before: HostSnapshot, processPattern: RegExp = /isolate|runtime\/dist\/src\/init\.js/): string[] {
+export function leftSince(before: HostSnapshot, processPattern: RegExp = DEFAULT_PATTERN): string[] {
   const now = hostSnapshot();
   const left: string[] = [];
-  const oldMounts = new Set(before.mounts);
-  for (const m of now.mounts) if (!oldMounts.has(m)) left.push(`mount ${m}`);
-  const oldCgroups = new Set(before.cgroups);
-  for (const c of now.cgroups) if (!oldCgroups.has(c)) left.push(`cgroup ${c}`);
   const ours = (pid: number): boolean => {
     // An orphan (reparented to init or a subreaper) was left behind by whoever made it.
     if (now.processes.get(pid)?.[0] === 1) return true;
@@ -77,9 +76,48 @@ export function leftSince(before: HostSnapshot, processPattern: RegExp = /isolat
     }
     return false;
   };
+  const oldMounts = new Set(before.mounts);
+  for (const m of now.mounts) if (!oldMounts.has(m)) left.push(`mount ${m}`);
+  const oldCgroups = new Set(before.cgroups);
+  for (const c of now.cgroups) {
+    if (oldCgroups.has(c) || hasChildCgroup(c)) continue;
+    const pids = cgroupPids(c);
+    if (pids.length && !pids.some(ours)) continue; // a live run of another test file
+    left.push(`cgroup ${c}${pids.length ? ` (pids ${pids.join(' ')})` : ''}`);
+  }
   for (const [pid, [, cmd]] of now.processes) {
     if (before.processes.has(pid) || pid === process.pid) continue;
     if (processPattern.test(cmd) && ours(pid)) left.push(`process ${pid} ${cmd}`);
   }
   return left;
+}
+
+/**
+ * leftSince, asked again for up to `ms` while something is left: a cgroup that another test
+ * file's run is just creating or removing looks like a leftover for a moment; a real leak
+ * stays.
+ */
+export async function leftAfterSettling(before: HostSnapshot, processPattern: RegExp = DEFAULT_PATTERN, ms = 2000): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = leftSince(before, processPattern);
+    if (!left.length || Date.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function hasChildCgroup(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory());
+  } catch {
+    return false;
+  }
+}
+
+function cgroupPids(dir: string): number[] {
+  try {
+    return fs.readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }

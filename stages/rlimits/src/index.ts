@@ -1,7 +1,7 @@
 import { defineStage } from '@isolate/core';
 import { RLIMIT, RLIM_INFINITY, type RlimitName } from '@isolate/sys';
 
-type LimitValue = number | 'unlimited';
+type LimitValue = number | 'unlimited' | 'inherit';
 export type LimitSpec = LimitValue | { soft: LimitValue; hard: LimitValue };
 
 export interface RlimitsSettings {
@@ -14,16 +14,24 @@ export function rlimitName(key: string): RlimitName | undefined {
   return Object.prototype.hasOwnProperty.call(RLIMIT, k) ? k : undefined;
 }
 
-function toBig(v: LimitValue): bigint {
-  return v === 'unlimited' ? RLIM_INFINITY : BigInt(v);
+function toBig(v: LimitValue, inherited: bigint): bigint {
+  return v === 'unlimited' ? RLIM_INFINITY : v === 'inherit' ? inherited : BigInt(v);
 }
 
-/** soft and hard of a setting (a single value sets both). */
-export function softHard(spec: LimitSpec): { soft: bigint; hard: bigint } {
-  return typeof spec === 'object' ? { soft: toBig(spec.soft), hard: toBig(spec.hard) } : { soft: toBig(spec), hard: toBig(spec) };
+/**
+ * soft and hard of a setting (a single value sets both); `inherited` is what the init has now,
+ * for "inherit" (raising a hard limit needs CAP_SYS_RESOURCE, which a host may not grant).
+ */
+export function softHard(spec: LimitSpec, inherited: { soft: bigint; hard: bigint } = { soft: RLIM_INFINITY, hard: RLIM_INFINITY }): { soft: bigint; hard: bigint } {
+  return typeof spec === 'object'
+    ? { soft: toBig(spec.soft, inherited.soft), hard: toBig(spec.hard, inherited.hard) }
+    : { soft: toBig(spec, inherited.soft), hard: toBig(spec, inherited.hard) };
 }
 
-const value = { anyOf: [{ type: 'integer', minimum: 0 }, { const: 'unlimited' }] } as const;
+const value = {
+  anyOf: [{ type: 'integer', minimum: 0 }, { enum: ['unlimited', 'inherit'] }],
+  description: 'a number, "unlimited", or "inherit" (keep what the init has)',
+} as const;
 
 export default defineStage<RlimitsSettings>({
   contract: 1,
@@ -37,7 +45,7 @@ export default defineStage<RlimitsSettings>({
       limits: {
         type: 'object',
         description: 'limit name (nofile, RLIMIT_NPROC, ...) -> a number or "unlimited" for both, or {soft, hard}',
-        default: { nofile: { soft: 1024, hard: 524288 } },
+        default: { nofile: { soft: 1024, hard: 'inherit' } },
         additionalProperties: {
           anyOf: [
             value,
@@ -59,6 +67,7 @@ export default defineStage<RlimitsSettings>({
         problems.push(`unknown limit '${key}' (expected one of: ${Object.keys(RLIMIT).map((n) => n.toLowerCase()).join(', ')})`);
         continue;
       }
+      if (typeof spec === 'object' && (spec.soft === 'inherit' || spec.hard === 'inherit')) continue; // known at run time only
       const { soft, hard } = softHard(spec);
       if (soft > hard) problems.push(`${key}: the soft limit is above the hard limit`);
     }
@@ -68,7 +77,8 @@ export default defineStage<RlimitsSettings>({
     hooks.configure.tap('rlimits', (ctx) => {
       for (const [key, spec] of Object.entries(s.limits)) {
         const name = rlimitName(key)!;
-        const { soft, hard } = softHard(spec);
+        const inherited = JSON.stringify(spec).includes('inherit') ? ctx.sys.getrlimit(RLIMIT[name]) : undefined;
+        const { soft, hard } = softHard(spec, inherited);
         ctx.step(`setrlimit RLIMIT_${name} ${soft}:${hard}`);
         ctx.sys.setrlimit(RLIMIT[name], soft, hard);
       }

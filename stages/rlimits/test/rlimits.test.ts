@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RLIMIT, RLIM_INFINITY } from '@isolate/sys';
+import { RLIMIT, RLIM_INFINITY, FakeSys } from '@isolate/sys';
 import { runStageUnit, runContainer, planOf, settingsFor } from '@isolate/testkit';
 import stage from '../src';
 
@@ -14,7 +14,11 @@ test('unit: each limit by any spelling, a single value for both, unlimited', () 
 });
 
 test('the default gives a sensible nofile', () => {
-  assert.deepEqual(settingsFor(stage, {}).limits, { nofile: { soft: 1024, hard: 524288 } });
+  assert.deepEqual(settingsFor(stage, {}).limits, { nofile: { soft: 1024, hard: 'inherit' } });
+  const sys = new FakeSys();
+  sys.rlimits.set(RLIMIT.NOFILE, { soft: 20000n, hard: 20000n });
+  runStageUnit(stage, {}, { sys });
+  assert.deepEqual(sys.argsOf('setrlimit'), [[RLIMIT.NOFILE, 1024n, 20000n]], 'the hard limit is kept');
 });
 
 test('unknown limits and soft above hard are refused at plan time', () => {

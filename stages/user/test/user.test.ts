@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PR, SIGNALS } from '@isolate/sys';
-import { runStageUnit, runContainer, busyboxRootfs, startCli, writeProfile, hostSnapshot, leftSince } from '@isolate/testkit';
+import { runStageUnit, runContainer, busyboxRootfs, startCli, writeProfile, hostSnapshot, leftAfterSettling } from '@isolate/testkit';
 import stage from '../src';
 
 function etcRoot(): string {
@@ -87,6 +87,5 @@ test('real: after the switch to another user, the container still dies with the 
   });
   assert.equal((await done).signal, 'SIGKILL');
   const pattern = new RegExp(`sleep ${marker.replace('.', '\\.')}`);
-  for (let i = 0; i < 40 && leftSince(before, pattern).length; i++) await new Promise((res) => setTimeout(res, 50));
-  assert.deepEqual(leftSince(before, pattern), []);
+  assert.deepEqual(await leftAfterSettling(before, pattern), []);
 });
