@@ -20,3 +20,8 @@ export type MountOptionName = (typeof MOUNT_OPTION_NAMES)[number];
 export function parseMode(mode: string): number {
   return parseInt(mode, 8);
 }
+
+/** A list of absolute paths in the container, each once, with `defaults`. */
+export function pathListSchema(defaults: readonly string[], description: string): Record<string, unknown> {
+  return { type: 'array', items: { type: 'string', pattern: '^/' }, uniqueItems: true, default: [...defaults], description };
+}

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { defineStage, needsNamespace, requireNamespace, resolveInRoot, IsolateError, type ContainerContext } from '@isolate/core';
+import { defineStage, needsNamespace, pathListSchema, requireNamespace, resolveInRoot, IsolateError, type ContainerContext } from '@isolate/core';
 import { MS } from '@isolate/sys';
 
 /** The seed's table plus runc's defaults: kernel memory, timers, keys, hardware detail. */
@@ -31,13 +31,7 @@ export default defineStage<MaskedPathsSettings>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      paths: {
-        type: 'array',
-        items: { type: 'string', pattern: '^/' },
-        uniqueItems: true,
-        default: DEFAULT_MASKED,
-        description: 'paths to hide (ones that do not exist are skipped)',
-      },
+      paths: pathListSchema(DEFAULT_MASKED, 'paths to hide (ones that do not exist are skipped)'),
     },
   },
   check: needsNamespace('mount'),

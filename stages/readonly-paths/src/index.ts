@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { defineStage, needsNamespace, requireNamespace, resolveInRoot } from '@isolate/core';
+import { defineStage, needsNamespace, pathListSchema, requireNamespace, resolveInRoot } from '@isolate/core';
 import { MS } from '@isolate/sys';
 
 /** The seed's table (runc's defaults): kernel tunables and buses stay readable, not writable. */
@@ -20,13 +20,7 @@ export default defineStage<ReadonlyPathsSettings>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      paths: {
-        type: 'array',
-        items: { type: 'string', pattern: '^/' },
-        uniqueItems: true,
-        default: DEFAULT_READONLY,
-        description: 'paths to make read-only (ones that do not exist are skipped)',
-      },
+      paths: pathListSchema(DEFAULT_READONLY, 'paths to make read-only (ones that do not exist are skipped)'),
     },
   },
   check: needsNamespace('mount'),
