@@ -1,7 +1,9 @@
 // Bad profiles: one clear line naming file:line:column and the path; exit 125; nothing left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, writeProfile, hostSnapshot, leftAfterSettling } from './helpers';
+import { runCli, writeProfile, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 async function refused(yamlText: string, expected: (file: string) => RegExp): Promise<void> {
   const file = writeProfile(yamlText, 'bad.yaml');

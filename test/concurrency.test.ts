@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runContainer, planOf, PROFILES_DIR, hostSnapshot, leftAfterSettling } from './helpers';
+import { runContainer, planOf, PROFILES_DIR, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
 import * as path from 'node:path';
+
+nothingLeftAfterAll();
 
 test('20 containers started at once all succeed and leave nothing behind', async () => {
   const plan = planOf(path.join(PROFILES_DIR, 'default.yaml'));

@@ -3,7 +3,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runContainer, parseMountinfoText, PROFILES_DIR } from './helpers';
+import { runContainer, parseMountinfoText, PROFILES_DIR, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 const DEFAULT = path.join(PROFILES_DIR, 'default.yaml');
 const MARKER = `/root/isolate-host-marker-${process.pid}`;

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { runCli, startCli, runContainer, writeProfile, hostSnapshot, leftAfterSettling } from './helpers';
+import { runCli, startCli, runContainer, writeProfile, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 const NO_PID_NS = writeProfile(`stages:
   - name: namespaces

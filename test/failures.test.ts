@@ -1,7 +1,9 @@
 // A stage failing midway leaves no mount, no process and no cgroup behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, runContainer, writeProfile, hostSnapshot, leftAfterSettling } from './helpers';
+import { runCli, runContainer, writeProfile, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 const profile = (extra: string): string => `stages:
   - name: namespaces

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { start, run } from '@isolate/runtime';
-import { planOf, hostSnapshot, leftAfterSettling } from './helpers';
+import { planOf, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 test('run() returns the exit code with stdio given as file descriptors', async () => {
   const out = `/tmp/isolate-runtime-${process.pid}.out`;

@@ -8,7 +8,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { runContainer, busyboxRootfs, hostSnapshot, leftAfterSettling } from './helpers';
+import { runContainer, busyboxRootfs, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 test('host processes are invisible and cannot be signalled', async () => {
   const r = await runContainer('default', ['/bin/sh', '-c', `echo /proc/[0-9]*; kill -0 ${process.pid} 2>/dev/null && echo reached || echo unreachable; kill -0 1 && echo self-ok`]);

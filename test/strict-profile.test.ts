@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { runCli, runContainer, planOf, hostSnapshot, leftAfterSettling } from './helpers';
+import { runCli, runContainer, planOf, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from './helpers';
+
+nothingLeftAfterAll();
 
 const strict = planOf('strict');
 

@@ -2,4 +2,4 @@
 // container built from a profile (integration), plus checks that a run left nothing behind.
 export { runStageUnit, settingsFor, type UnitRunOptions, type UnitRunResult } from './unit';
 export { runContainer, runCli, startCli, planOf, writeProfile, busyboxRootfs, ISOLATE_BIN, PROFILES_DIR, type ProfileSpec, type ContainerRun, type ContainerRunOptions, type CliRun, type CliOptions } from './real';
-export { hostSnapshot, leftSince, leftAfterSettling, type HostSnapshot } from './leaks';
+export { hostSnapshot, leftSince, leftAfterSettling, nothingLeftAfterAll, type HostSnapshot } from './leaks';

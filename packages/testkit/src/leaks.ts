@@ -121,3 +121,17 @@ function cgroupPids(dir: string): number[] {
     return [];
   }
 }
+
+/**
+ * Call at the top of a test file: once all its tests ran, fails unless every mount, cgroup
+ * and isolate process they made is gone.
+ */
+export function nothingLeftAfterAll(processPattern: RegExp = DEFAULT_PATTERN): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { after } = require('node:test') as typeof import('node:test');
+  const before = hostSnapshot();
+  after(async () => {
+    const left = await leftAfterSettling(before, processPattern);
+    if (left.length) throw new Error(`left on the host after this file's tests:\n${left.join('\n')}`);
+  });
+}

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAPABILITIES, PR, PR_CAP_AMBIENT_OP, FakeSys } from '@isolate/sys';
-import { runStageUnit, runContainer, settingsFor, planOf, type ProfileSpec } from '@isolate/testkit';
+import { runStageUnit, runContainer, settingsFor, planOf, type ProfileSpec, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { capabilityMask, DEFAULT_CAPABILITIES } from '../src';
+
+nothingLeftAfterAll();
 
 const DEFAULT_MASK = capabilityMask(DEFAULT_CAPABILITIES);
 

@@ -3,8 +3,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { hostSnapshot, leftAfterSettling, runContainer, runCli, startCli, writeProfile, type ProfileSpec, type HostSnapshot } from '@isolate/testkit';
+import { hostSnapshot, leftAfterSettling, runContainer, runCli, startCli, writeProfile, type ProfileSpec, type HostSnapshot, nothingLeftAfterAll } from '@isolate/testkit';
 import { detectVersion } from '../src';
+
+nothingLeftAfterAll();
 
 const HOST_VERSION = detectVersion('/sys/fs/cgroup');
 const V1 = HOST_VERSION === 'v1';

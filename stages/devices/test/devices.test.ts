@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { S, makedev } from '@isolate/sys';
-import { runStageUnit, runContainer, busyboxRootfs, settingsFor } from '@isolate/testkit';
+import { runStageUnit, runContainer, busyboxRootfs, settingsFor, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 function tmpRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-devices-'));

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runStageUnit, runContainer } from '@isolate/testkit';
+import { runStageUnit, runContainer, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { DEFAULT_PATH } from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: a clean environment with PATH, HOME, HOSTNAME and the profile variables', () => {
   const { ctx, sys } = runStageUnit(stage, { inherit: [], vars: { A: '1', HOME: '/home/x' }, cwd: '/srv', umask: '0077' }, { prepare: (c) => void (c.hostname = 'h') });

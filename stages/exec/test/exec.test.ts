@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { F, FakeSys } from '@isolate/sys';
-import { runStageUnit, runContainer } from '@isolate/testkit';
+import { runStageUnit, runContainer, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { findCommand } from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: stdio made inheritable, other fds close-on-exec, then execve with argv and env', () => {
   const { sys, failure } = runStageUnit(stage, {}, { command: ['sh', '-c', 'true'], prepare: (c) => void (c.env = { PATH: '/usr/bin:/bin', X: '1' }) });

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runStageUnit, runContainer } from '@isolate/testkit';
+import { runStageUnit, runContainer, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { DEFAULT_LINKS } from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: the six /dev links', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-links-'));

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
-import { runStageUnit, runContainer, settingsFor } from '@isolate/testkit';
+import { runStageUnit, runContainer, settingsFor, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: sethostname and setdomainname, and the context learns the name', () => {
   const { sys, ctx } = runStageUnit(stage, { hostname: 'box', domainname: 'lan' }, { namespaces: ['uts'] });

@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MS } from '@isolate/sys';
-import { runStageUnit, runContainer } from '@isolate/testkit';
+import { runStageUnit, runContainer, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { DEFAULT_MASKED } from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: files get /dev/null, directories an empty read-only tmpfs, missing paths are skipped', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-mask-'));

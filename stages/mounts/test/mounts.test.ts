@@ -5,8 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MS } from '@isolate/sys';
 import { parseMountinfo } from '@isolate/core';
-import { runStageUnit, runContainer, busyboxRootfs, settingsFor } from '@isolate/testkit';
+import { runStageUnit, runContainer, busyboxRootfs, settingsFor, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { SYSTEM_MOUNTS } from '../src';
+
+nothingLeftAfterAll();
 
 function tmpRoot(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-mounts-'));

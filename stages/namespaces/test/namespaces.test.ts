@@ -2,8 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { CLONE, MS, FakeSys } from '@isolate/sys';
-import { runStageUnit, runContainer, settingsFor } from '@isolate/testkit';
+import { runStageUnit, runContainer, settingsFor, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: one unshare call for the init-side namespaces, then private propagation and lo up', () => {
   const { sys, ctx } = runStageUnit(stage, { unshare: ['mount', 'net', 'pid', 'uts'] });

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeSys, MS, MNT } from '@isolate/sys';
-import { runStageUnit, runContainer, busyboxRootfs } from '@isolate/testkit';
+import { runStageUnit, runContainer, busyboxRootfs, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: chdir, pivot_root(".", "."), detach the old root, chdir /', () => {
   const { sys, ctx } = runStageUnit(stage, {}, { namespaces: ['mount'], root: '/new/root' });

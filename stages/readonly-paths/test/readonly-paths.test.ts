@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MS } from '@isolate/sys';
-import { runStageUnit, runContainer } from '@isolate/testkit';
+import { runStageUnit, runContainer, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { DEFAULT_READONLY } from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: bind onto itself, then remount read-only; missing paths skipped', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-ro-'));

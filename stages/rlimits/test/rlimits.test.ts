@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RLIMIT, RLIM_INFINITY, FakeSys } from '@isolate/sys';
-import { runStageUnit, runContainer, planOf, settingsFor } from '@isolate/testkit';
+import { runStageUnit, runContainer, planOf, settingsFor, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: each limit by any spelling, a single value for both, unlimited', () => {
   const { sys } = runStageUnit(stage, { limits: { nofile: { soft: 100, hard: 200 }, RLIMIT_NPROC: 50, Core: 'unlimited' } });

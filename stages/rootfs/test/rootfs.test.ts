@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MS } from '@isolate/sys';
-import { runStageUnit, runContainer, busyboxRootfs } from '@isolate/testkit';
+import { runStageUnit, runContainer, busyboxRootfs, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 test('unit: a directory root is bound onto itself (a mount point for pivot_root)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-rootfs-unit-'));

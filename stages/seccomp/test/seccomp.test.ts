@@ -5,8 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeSys, PR, SysError, CAPABILITIES, seccompResolve, libcSys, type SeccompFilter, type SeccompRule } from '@isolate/sys';
 import { ContainerPipeline, type PlanView } from '@isolate/core';
-import { runStageUnit, runContainer, settingsFor, planOf, type ProfileSpec } from '@isolate/testkit';
+import { runStageUnit, runContainer, settingsFor, planOf, type ProfileSpec, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { nativeArch, parseOciProfile, ProfileFormatError, CLONE_NAMESPACE_FLAGS, SAFE_PERSONALITIES, type SeccompSettings } from '../src';
+
+nothingLeftAfterAll();
 
 // What the issue says the default policy must not allow.
 const DENIED = [

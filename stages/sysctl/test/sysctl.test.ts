@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runStageUnit, runContainer, planOf } from '@isolate/testkit';
+import { runStageUnit, runContainer, planOf, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { namespaceOf, sysctlPath } from '../src';
+
+nothingLeftAfterAll();
 
 test('which sysctls are namespaced', () => {
   assert.equal(namespaceOf('net.ipv4.ip_forward'), 'net');

@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PR, SIGNALS } from '@isolate/sys';
-import { runStageUnit, runContainer, busyboxRootfs, startCli, writeProfile, hostSnapshot, leftAfterSettling } from '@isolate/testkit';
+import { runStageUnit, runContainer, busyboxRootfs, startCli, writeProfile, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
+
+nothingLeftAfterAll();
 
 function etcRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'isolate-user-'));
