@@ -204,6 +204,7 @@ function contenders() {
   return [
     { name: 'isolate minimal', argv: () => [node, ISOLATE, '--profile', 'minimal', '--', '/bin/true'] },
     { name: 'isolate default', argv: () => [node, ISOLATE, '--profile', 'default', '--', '/bin/true'] },
+    { name: 'isolate strict', argv: () => [node, ISOLATE, '--profile', 'strict', '--', '/bin/true'] },
     { name: 'isolate busybox', argv: () => [node, ISOLATE, '--profile', BUSYBOX_PROFILE, '--', '/bin/true'] },
     {
       name: 'runc run',
