@@ -75,6 +75,20 @@ test('SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded too', async () 
   }
 });
 
+test('a second SIGTERM kills a command that ignores the first: exit 137', async () => {
+  let sent = 0;
+  const { done } = startCli(['--', '/bin/sh', '-c', 'trap "" TERM INT; echo ready; while :; do sleep 0.05; done'], {
+    onStdout: (chunk, pid) => {
+      if (!chunk.includes('ready') || sent++) return;
+      process.kill(pid, 'SIGTERM');
+      setTimeout(() => process.kill(pid, 'SIGTERM'), 300);
+    },
+  });
+  const r = await done;
+  assert.equal(r.code, 137);
+  assert.equal(r.stderr, 'isolate: SIGTERM again: killing the container\n');
+});
+
 test('an unhandled SIGTERM ends the command: exit 143', async () => {
   // A profile without a PID namespace: there the command is not PID 1 and has default actions.
   const { done } = startCli(['--profile', NO_PID_NS, '--', '/bin/sh', '-c', 'echo ready; exec sleep 30'], {

@@ -7,6 +7,8 @@ import { parseArgs, UsageError, USAGE } from './args';
 
 /** Signals the supervisor passes on to the container. */
 const FORWARDED: readonly SignalName[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** Signals that ask the container to stop. */
+const STOPPING: readonly SignalName[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 function say(message: string): void {
   process.stderr.write(`isolate: ${message}\n`);
@@ -97,9 +99,14 @@ async function runCommand(plan: Plan, command: string[], init: InitProcess, stat
   const began = process.hrtime.bigint();
   let container: Container | undefined;
   const pending: SignalName[] = [];
+  let stops = 0;
   const forward = (signal: NodeJS.Signals): void => {
-    if (container) container.kill(signal as SignalName);
-    else pending.push(signal as SignalName);
+    // A command may ignore SIGINT/SIGTERM (as PID 1 it does unless it handles them): the
+    // second such signal kills the container, so the user is never stuck.
+    const sig: SignalName = STOPPING.includes(signal as SignalName) && ++stops >= 2 ? 'SIGKILL' : (signal as SignalName);
+    if (sig === 'SIGKILL') say(`${signal} again: killing the container`);
+    if (container) container.kill(sig);
+    else pending.push(sig);
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {

@@ -94,6 +94,10 @@ export class FakeSys implements Sys {
     this.rec('getpid', []);
     return 1;
   }
+  setsid(): number {
+    this.rec('setsid', []);
+    return 1;
+  }
   seccompLoad(filter: SeccompFilter): void { this.rec('seccompLoad', [structuredClone(filter)]); }
   execve(path: string, argv: readonly string[], envp: readonly string[]): never {
     this.rec('execve', [path, [...argv], [...envp]]);

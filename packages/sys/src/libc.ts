@@ -49,6 +49,7 @@ function bind(): Bound {
     'int socket(int domain, int type, int protocol)',
     'int close(int fd)',
     'int getpid(void)',
+    'int setsid(void)',
     'int execve(const char *path, const char **argv, const char **envp)',
     'long syscall(long number, ...)',
   ];
@@ -217,6 +218,12 @@ class LibcSys implements Sys {
   }
   getpid(): number {
     return this.b.f.getpid() as number;
+  }
+  setsid(): number {
+    const b = this.b;
+    const ret = b.f.setsid() as number;
+    check(b, 'setsid', ret, []);
+    return ret;
   }
   seccompLoad(filter: SeccompFilter): void {
     loadSeccompFilter(filter);

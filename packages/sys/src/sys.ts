@@ -38,6 +38,8 @@ export interface Sys {
   /** Brings a network interface up (SIOCGIFFLAGS/SIOCSIFFLAGS on an AF_INET socket). */
   linkUp(name: string): void;
   getpid(): number;
+  /** Starts a new session (no controlling terminal); returns the session id. */
+  setsid(): number;
   /**
    * Builds a seccomp filter with libseccomp and loads it into the calling thread. Does not
    * set no_new_privs: without it the caller needs CAP_SYS_ADMIN.

@@ -6,6 +6,7 @@ import { F, isSysError } from '@isolate/sys';
 export interface ExecSettings {
   searchPath: string;
   closeFds: boolean;
+  newSession: boolean;
 }
 
 export default defineStage<ExecSettings>({
@@ -23,6 +24,12 @@ export default defineStage<ExecSettings>({
         description: 'where to look for the command when the environment has no PATH',
       },
       closeFds: { type: 'boolean', default: true, description: 'mark every descriptor above 2 close-on-exec so the command inherits only stdio' },
+      newSession: {
+        type: 'boolean',
+        default: true,
+        description:
+          "start a new session without a controlling terminal, so the command cannot push input into the terminal of whoever ran isolate (TIOCSTI); signals from that terminal still reach it through the supervisor. false keeps job control for interactive shells",
+      },
     },
   },
   container(hooks, s) {
@@ -31,6 +38,10 @@ export default defineStage<ExecSettings>({
       if (name === undefined || name === '') throw new IsolateError('no command given', EXIT.RUNTIME);
       ctx.step(`find ${name}`);
       const file = findCommand(name, ctx.env.PATH ?? s.searchPath);
+      if (s.newSession) {
+        ctx.step('setsid');
+        ctx.sys.setsid();
+      }
       ctx.step('prepare descriptors');
       // Node leaves 0-2 close-on-exec in a child it spawns (DESIGN.md fact 5).
       for (const fd of [0, 1, 2]) {

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { F, FakeSys } from '@isolate/sys';
-import { runStageUnit, runContainer, nothingLeftAfterAll } from '@isolate/testkit';
+import { execFileSync } from 'node:child_process';
+import { runStageUnit, runContainer, writeProfile, ISOLATE_BIN, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { findCommand } from '../src';
 
 nothingLeftAfterAll();
@@ -13,6 +14,7 @@ test('unit: stdio made inheritable, other fds close-on-exec, then execve with ar
   const { sys, failure } = runStageUnit(stage, {}, { command: ['sh', '-c', 'true'], prepare: (c) => void (c.env = { PATH: '/usr/bin:/bin', X: '1' }) });
   assert.equal(failure?.report.message, 'execve /usr/bin/sh'); // FakeExec stops the run here
   assert.deepEqual(sys.calls.map((c) => [c.call, ...c.args]), [
+    ['setsid'],
     ['fcntl', 0, F.SETFD, 0],
     ['fcntl', 1, F.SETFD, 0],
     ['fcntl', 2, F.SETFD, 0],
@@ -63,4 +65,19 @@ test('real: a missing command is 127 with the message', async () => {
   assert.equal(r.exitCode, 127);
   assert.equal(r.failure?.stage, 'exec');
   assert.match(r.failure!.message, /definitely-not-a-command: command not found in the container/);
+});
+
+test('real: the command has no controlling terminal, so it cannot inject input into the caller\'s (TIOCSTI)', async () => {
+  // script(1) gives isolate a pseudo-terminal, as an interactive user has. Field 7 of
+  // /proc/self/stat is the controlling terminal: 0 for none.
+  const file = writeProfile('stages:\n  - name: namespaces\n    with: { unshare: [mount, pid] }\n  - name: mounts\n    with: { system: [proc] }\n  - name: exec\n    with: { newSession: NS }\n');
+  const ttyOf = (newSession: boolean): string => {
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/newSession: \w+/, `newSession: ${newSession}`));
+    const cmd = `${process.execPath} ${ISOLATE_BIN} --profile ${file} -- /bin/sh -c 'cut -d" " -f7 /proc/self/stat'`;
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    return out.replace(/\r/g, '').trim();
+  };
+  assert.equal(ttyOf(true), '0');
+  assert.notEqual(ttyOf(false), '0', 'without a new session the terminal would be shared');
+  fs.rmSync(file);
 });
