@@ -55,12 +55,19 @@ export function hostSnapshot(): HostSnapshot {
 
 const DEFAULT_PATTERN = /isolate|runtime\/dist\/src\/init\.js/;
 
+/** Supervisors this process started (CLI runs); with this process, the owners of "our" cgroups. */
+const supervisors = new Set<number>([process.pid]);
+export function trackSupervisor(pid: number): void {
+  supervisors.add(pid);
+}
+
 /**
  * What is on the host now that was not in `before`: new mounts, new cgroups, and new
  * processes whose command line matches `processPattern` (an isolate init, or the test's own
  * markers). Other test files run containers at the same time, so a process counts only when
- * it descends from this process or is an orphan, and a new cgroup only when it holds no
- * child cgroup and no process of someone else's live run.
+ * it descends from this process or is an orphan, and a new cgroup only when its supervisor
+ * was this process or one it started, and it holds no child cgroup and no process of
+ * someone else's live run.
  */
 export function leftSince(before: HostSnapshot, processPattern: RegExp = DEFAULT_PATTERN): string[] {
   const now = hostSnapshot();
@@ -81,6 +88,9 @@ export function leftSince(before: HostSnapshot, processPattern: RegExp = DEFAULT
   const oldCgroups = new Set(before.cgroups);
   for (const c of now.cgroups) {
     if (oldCgroups.has(c) || hasChildCgroup(c)) continue;
+    // A run's cgroup is named after its supervisor: one another test file started is not ours.
+    const owner = /isolate-(\d+)-[0-9a-f]+$/.exec(c)?.[1];
+    if (owner && !supervisors.has(Number(owner))) continue;
     const pids = cgroupPids(c);
     if (pids.length && !pids.some(ours)) continue; // a live run of another test file
     left.push(`cgroup ${c}${pids.length ? ` (pids ${pids.join(' ')})` : ''}`);
@@ -104,6 +114,19 @@ export async function leftAfterSettling(before: HostSnapshot, processPattern: Re
     if (!left.length || Date.now() > until) return left;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A leftover with what tells where it came from: for a run's cgroup, its supervisor. */
+function explain(item: string): string {
+  const owner = /isolate-(\d+)-[0-9a-f]+$/.exec(item)?.[1];
+  if (!owner) return item;
+  let who = 'gone';
+  try {
+    who = fs.readFileSync(`/proc/${owner}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    // the supervisor is gone
+  }
+  return `${item} (supervisor ${owner}: ${who})`;
 }
 
 function hasChildCgroup(dir: string): boolean {
@@ -132,6 +155,6 @@ export function nothingLeftAfterAll(processPattern: RegExp = DEFAULT_PATTERN): v
   const before = hostSnapshot();
   after(async () => {
     const left = await leftAfterSettling(before, processPattern);
-    if (left.length) throw new Error(`left on the host after this file's tests:\n${left.join('\n')}`);
+    if (left.length) throw new Error(`left on the host after the tests of ${process.argv[1]}:\n${left.map(explain).join('\n')}`);
   });
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { buildPlan, parseProfile, profileFromObject, type Plan } from '@isolate/core';
 import { start, type RunResult, type Container } from '@isolate/runtime';
+import { trackSupervisor } from './leaks';
 
 /** The isolate command line script of this checkout. */
 export const ISOLATE_BIN = require.resolve('@isolate/cli/bin/isolate.js');
@@ -93,6 +94,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
 /** Starts the isolate command line; `pid` is the supervisor's, to signal it. */
 export function startCli(args: string[], options: CliOptions = {}): { pid: number; done: Promise<CliRun> } {
   const child = spawn(process.execPath, [ISOLATE_BIN, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (child.pid) trackSupervisor(child.pid);
   const out: Buffer[] = [];
   const errs: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => {
