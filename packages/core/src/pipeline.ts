@@ -64,6 +64,8 @@ export interface ContainerInit {
   command: readonly string[];
   namespaces?: Iterable<NamespaceName>;
   warn?: (message: string) => void;
+  /** What host-side hooks shared (HostContext.share). */
+  shared?: Readonly<Record<string, unknown>>;
 }
 
 /** The container side of a run: hooks, the shared context, and the runner that names failures. */
@@ -74,6 +76,7 @@ export class ContainerPipeline {
 
   constructor(init: ContainerInit) {
     const position = this.position;
+    const shared = init.shared ?? {};
     this.ctx = {
       sys: init.sys,
       command: init.command,
@@ -87,6 +90,7 @@ export class ContainerPipeline {
         stageLog(position.stage)('  %s', label);
       },
       warn: init.warn ?? (() => undefined),
+      shared: <T>(key: string): T | undefined => (Object.prototype.hasOwnProperty.call(shared, key) ? (shared[key] as T) : undefined),
     };
   }
 

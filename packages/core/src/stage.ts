@@ -44,6 +44,8 @@ export interface ContainerContext {
   hostname?: string;
   /** Names what the current stage is doing, so a failure can say where it happened. */
   step(label: string): void;
+  /** What a host-side hook handed over with HostContext.share, by key; undefined if nothing. */
+  shared<T = unknown>(key: string): T | undefined;
   /** A warning that the supervisor prints (e.g. a fallback was taken). */
   warn(message: string): void;
 }
@@ -63,6 +65,12 @@ export interface HostContext {
   /** Registers an undo action; they run in reverse order when the run ends, also on failure. */
   defer(action: () => void | Promise<void>): void;
   warn(message: string): void;
+  /**
+   * Hands plain JSON data to the container side (ContainerContext.shared), e.g. work done on
+   * the host while the init boots. Keys are the stage's name or start with it. Call it in
+   * prepare or attach: the data leaves with the init's go message.
+   */
+  share(key: string, value: unknown): void;
   /**
    * A finding about the run that the user should see once it is over, e.g. "container was
    * killed by the OOM killer (memory limit 64M)". The CLI prints each on its own line.

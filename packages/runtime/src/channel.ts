@@ -12,6 +12,8 @@ export interface GoMessage {
   command: string[];
   /** Namespaces the init was born into (pid, time). */
   namespaces: NamespaceName[];
+  /** What host-side hooks shared with the container side (HostContext.share). */
+  shared: Record<string, unknown>;
 }
 
 /** Init -> supervisor. EOF on the channel after `exec` means execve succeeded (close-on-exec). */

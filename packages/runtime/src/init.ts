@@ -22,6 +22,7 @@ function main(): void {
     sys,
     command: go.command,
     namespaces: go.namespaces,
+    shared: go.shared,
     warn: (message) => writeMessageSync(CHANNEL_FD, { t: 'warn', message }),
   });
   where = pipeline.position;

@@ -75,6 +75,7 @@ export async function start(options: StartOptions): Promise<Container> {
   const spawnNamespaces = new Set<NamespaceName>();
   const reports: string[] = [];
   const stats: Record<string, unknown> = {};
+  const shared: Record<string, unknown> = {};
   const hctx: HostContext = {
     id,
     command: options.command,
@@ -83,6 +84,7 @@ export async function start(options: StartOptions): Promise<Container> {
     warn,
     report: (message) => void reports.push(message),
     stats,
+    share: (key, value) => void (shared[key] = value),
   };
   const position: Position = {};
   const hooks = createHostHooks(position);
@@ -158,7 +160,7 @@ export async function start(options: StartOptions): Promise<Container> {
     await exited;
     return hostFailure(err);
   }
-  const go: GoMessage = { t: 'go', stages: initStages(plan), command: [...options.command], namespaces: [...spawnNamespaces] };
+  const go: GoMessage = { t: 'go', stages: initStages(plan), command: [...options.command], namespaces: [...spawnNamespaces], shared };
   channel.write(JSON.stringify(go) + '\n');
 
   // The command runs once the channel closed (close-on-exec) after the init said "exec".

@@ -111,9 +111,9 @@ export const SIGNALS = {
 export type SignalName = keyof typeof SIGNALS;
 
 /** Syscall numbers for calls glibc has no wrapper for. */
-export const SYS_NUMBERS: Record<string, { pivot_root: number }> = {
-  x64: { pivot_root: 155 },
-  arm64: { pivot_root: 41 },
+export const SYS_NUMBERS: Record<string, { pivot_root: number; seccomp: number }> = {
+  x64: { pivot_root: 155, seccomp: 317 },
+  arm64: { pivot_root: 41, seccomp: 277 },
 };
 
 /** The dev_t encoding of glibc's makedev(). */

@@ -99,6 +99,13 @@ export class FakeSys implements Sys {
     return 1;
   }
   seccompLoad(filter: SeccompFilter): void { this.rec('seccompLoad', [structuredClone(filter)]); }
+  /** A stand-in program: the filter as JSON, padded to whole 8-byte instructions. */
+  seccompExport(filter: SeccompFilter): Buffer {
+    this.rec('seccompExport', [structuredClone(filter)]);
+    const json = Buffer.from(JSON.stringify(filter, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    return Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+  }
+  seccompLoadProgram(program: Buffer): void { this.rec('seccompLoadProgram', [Buffer.from(program)]); }
   execve(path: string, argv: readonly string[], envp: readonly string[]): never {
     this.rec('execve', [path, [...argv], [...envp]]);
     throw new FakeExec(path, [...argv], [...envp]);

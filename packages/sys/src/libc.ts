@@ -1,5 +1,5 @@
 import type { Sys, CapSets } from './sys';
-import { loadSeccompFilter, type SeccompFilter } from './seccomp';
+import { loadSeccompFilter, exportSeccompBpf, type SeccompFilter } from './seccomp';
 import { SysError } from './errors';
 import { SYS_NUMBERS } from './constants';
 
@@ -23,6 +23,7 @@ function bind(): Bound {
   const libc = koffi.load('libc.so.6');
   const capHeader = koffi.struct('isolate_cap_header', { version: 'uint32', pid: 'int' });
   const capData = koffi.struct('isolate_cap_data', { effective: 'uint32', permitted: 'uint32', inheritable: 'uint32' });
+  koffi.struct('isolate_sock_fprog', { len: 'uint16', filter: 'void *' });
   const ifreq = koffi.struct('isolate_ifreq', { name: koffi.array('char', 16, 'String'), flags: 'short', pad: koffi.array('uint8', 22) });
   const decl = [
     'int unshare(int flags)',
@@ -227,6 +228,19 @@ class LibcSys implements Sys {
   }
   seccompLoad(filter: SeccompFilter): void {
     loadSeccompFilter(filter);
+  }
+  seccompExport(filter: SeccompFilter): Buffer {
+    return exportSeccompBpf(filter);
+  }
+  seccompLoadProgram(program: Buffer): void {
+    const b = this.b;
+    const nr = SYS_NUMBERS[process.arch]?.seccomp;
+    if (nr === undefined) throw new SysError('seccomp', 38 /* ENOSYS */, ['SECCOMP_SET_MODE_FILTER']);
+    // A program is an array of 8-byte sock_filter instructions.
+    if (program.length === 0 || program.length % 8 !== 0) throw new SysError('seccomp', 22 /* EINVAL */, ['SECCOMP_SET_MODE_FILTER', `${program.length} bytes`]);
+    const SECCOMP_SET_MODE_FILTER = 1;
+    const ret = b.f.syscall(nr, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', 0, 'isolate_sock_fprog *', { len: program.length / 8, filter: program });
+    check(b, 'seccomp', ret, ['SECCOMP_SET_MODE_FILTER', 0, `${program.length / 8} instructions`]);
   }
   execve(path: string, argv: readonly string[], envp: readonly string[]): never {
     const b = this.b;

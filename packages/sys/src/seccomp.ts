@@ -84,6 +84,7 @@ interface Bound {
   resolve: Fn;
   ruleAdd: Fn;
   attrSet: Fn;
+  exportBpf: Fn;
 }
 let bound: Bound | undefined;
 
@@ -110,6 +111,7 @@ function bind(): Bound {
       'int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int arg_cnt, const isolate_scmp_arg_cmp *arg_array)',
     ) as Fn,
     attrSet: lib.func('int seccomp_attr_set(void *ctx, int attr, uint32_t value)') as Fn,
+    exportBpf: lib.func('int seccomp_export_bpf(void *ctx, int fd)') as Fn,
   };
   return bound;
 }
@@ -144,12 +146,11 @@ function describeAction(action: SeccompAction, errno?: number): string {
 }
 
 /**
- * Builds `filter` with libseccomp and loads it into the calling thread (no TSYNC: the
- * filter goes with the main thread through execve, the other threads die there).
- * libseccomp would set no_new_privs itself; that is turned off so the caller decides
+ * Builds `filter` with libseccomp and hands the context to `use`, releasing it afterwards.
+ * libseccomp would set no_new_privs itself at load; that is turned off so the caller decides
  * (set it first, or hold CAP_SYS_ADMIN). Every name must be known (see seccompResolve).
  */
-export function loadSeccompFilter(filter: SeccompFilter): void {
+function withFilter<T>(filter: SeccompFilter, use: (b: Bound, ctx: unknown) => T): T {
   const b = bind();
   const ctx: unknown = b.init(seccompActionValue(filter.defaultAction, filter.defaultErrno));
   if (!ctx) throw new SysError('seccomp_init', EINVAL, [describeAction(filter.defaultAction, filter.defaultErrno)]);
@@ -177,8 +178,49 @@ export function loadSeccompFilter(filter: SeccompFilter): void {
         ...(rule.args ?? []).map((a) => `arg${a.index} ${a.op} ${a.value}${a.valueTwo !== undefined ? ` ${a.valueTwo}` : ''}`),
       ]);
     }
-    check('seccomp_load', b.load(ctx) as number, []);
+    return use(b, ctx);
   } finally {
     b.release(ctx);
   }
 }
+
+/**
+ * Builds `filter` with libseccomp and loads it into the calling thread (no TSYNC: the
+ * filter goes with the main thread through execve, the other threads die there).
+ */
+export function loadSeccompFilter(filter: SeccompFilter): void {
+  withFilter(filter, (b, ctx) => check('seccomp_load', b.load(ctx) as number, []));
+}
+
+/**
+ * The BPF program libseccomp makes of `filter` (seccomp_export_bpf): what seccomp_load
+ * would install. Made on the host while the init boots, it is installed there with
+ * seccomp(2) alone, which keeps libseccomp's work off the container's start.
+ */
+export function exportSeccompBpf(filter: SeccompFilter): Buffer {
+  return withFilter(filter, (b, ctx) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const fd = memfd();
+    try {
+      check('seccomp_export_bpf', b.exportBpf(ctx, fd) as number, [fd]);
+      const program = Buffer.alloc(fs.fstatSync(fd).size);
+      fs.readSync(fd, program, 0, program.length, 0);
+      return program;
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+}
+
+/** An anonymous in-memory file (memfd_create, close-on-exec). */
+function memfd(): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const koffi = require('koffi') as typeof import('koffi');
+  memfdCreate ??= koffi.load('libc.so.6').func('int memfd_create(const char *name, unsigned int flags)') as Fn;
+  const MFD_CLOEXEC = 1;
+  const fd = memfdCreate('isolate-seccomp', MFD_CLOEXEC) as number;
+  if (fd < 0) throw new SysError('memfd_create', koffi.errno(), ['isolate-seccomp', 'MFD_CLOEXEC']);
+  return fd;
+}
+let memfdCreate: Fn | undefined;

@@ -45,6 +45,13 @@ export interface Sys {
    * set no_new_privs: without it the caller needs CAP_SYS_ADMIN.
    */
   seccompLoad(filter: SeccompFilter): void;
+  /** The BPF program libseccomp makes of `filter`, to install later with seccompLoadProgram. */
+  seccompExport(filter: SeccompFilter): Buffer;
+  /**
+   * Installs a BPF program (from seccompExport) on the calling thread with seccomp(2)
+   * (SECCOMP_SET_MODE_FILTER); needs no_new_privs or CAP_SYS_ADMIN, like seccompLoad.
+   */
+  seccompLoadProgram(program: Buffer): void;
   /** Replaces the process image. Returns only by throwing. */
   execve(path: string, argv: readonly string[], envp: readonly string[]): never;
 }

@@ -24,6 +24,8 @@ export interface UnitRunOptions {
   prepare?: (ctx: ContainerContext) => void;
   /** Stop after this phase (default: run all). */
   until?: Phase;
+  /** What host-side hooks would have shared (HostContext.share). */
+  shared?: Record<string, unknown>;
 }
 
 export interface UnitRunResult {
@@ -46,6 +48,7 @@ export function runStageUnit<S>(def: StageDefinition<S>, settings: Partial<S> | 
     command: options.command ?? ['/bin/true'],
     namespaces: options.namespaces ?? [],
     warn: (m) => warnings.push(m),
+    shared: options.shared,
   });
   if (options.root) pipeline.ctx.root = options.root;
   options.prepare?.(pipeline.ctx);

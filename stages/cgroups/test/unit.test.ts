@@ -41,6 +41,7 @@ async function runHooks(
     warn: (m) => void run.warnings.push(m),
     report: (m) => void run.reports.push(m),
     stats: run.stats,
+    share: () => undefined,
   };
   tapHost(hooks, settingsFor(stage, settings), ops);
   try {
@@ -359,7 +360,7 @@ test('v2: concurrent runs share the parent; the last one removes it; a vanished 
     const c = (async () => {
       const hooks = createHostHooks();
       const undo: Array<() => void | Promise<void>> = [];
-      const ctx: HostContext = { id: 'c', command: [], spawnNamespaces: new Set(), defer: (x) => void undo.push(x), warn: () => undefined, report: () => undefined, stats: {} };
+      const ctx: HostContext = { id: 'c', command: [], spawnNamespaces: new Set(), defer: (x) => void undo.push(x), warn: () => undefined, report: () => undefined, stats: {}, share: () => undefined };
       tapHost(hooks, settingsFor(stage, { root: t.root }), t.ops);
       await hooks.prepare.promise(ctx);
       events.push('c created');

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { defineStage, logger } from '@isolate/core';
-import { CAPABILITIES, PR, errnoNumber, seccompResolve, type CapabilityName } from '@isolate/sys';
+import { CAPABILITIES, PR, errnoNumber, seccompResolve, libcSys, type CapabilityName, type SeccompFilter } from '@isolate/sys';
 import { readOciProfile, type OciProfile } from './oci';
 import { compile, allowsExecve, describeFilter, nativeArch, SHORT_ACTIONS, DENY_ACTIONS, type SeccompSettings } from './policy';
 
@@ -9,6 +9,19 @@ export { parseOciProfile, readOciProfile, filterFromOci, compareVersions, OCI_AC
 export { compile, defaultPolicy, allowsExecve, nativeArch, SHORT_ACTIONS, DENY_ACTIONS, type SeccompSettings, type Compiled } from './policy';
 
 const log = logger('isolate:stage:seccomp');
+
+/** What the host hands the init (HostContext.share): the BPF program, base64, or null. */
+interface Precompiled {
+  program: string | null;
+  description: string;
+}
+const SHARED_KEY = 'seccomp';
+const EXECVE_BLOCKED = 'the filter blocks execve, so the command could never start (allow execve)';
+
+/** JSON of a filter, with its 64-bit argument values as text. */
+function stableJson(filter: SeccompFilter | undefined): string {
+  return JSON.stringify(filter ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
 
 const SYSCALL_NAMES = {
   type: 'array',
@@ -101,38 +114,68 @@ export default defineStage<SeccompSettings>({
     }
     return problems;
   },
+  host(hooks, s) {
+    // libseccomp's work (about 10 ms for the default policy) is done here while the init
+    // boots; the init then installs the program with one seccomp(2) call. That is exact only
+    // when the filter does not depend on the init's capabilities at finalize (a JSON profile
+    // may condition rules on them): compiled with all and with none, it must come out the same.
+    hooks.prepare.tap('seccomp', (ctx) => {
+      const file = s.profile !== undefined ? readOciProfile(s.profile) : undefined;
+      const host = { arch: nativeArch(), kernel: os.release(), known: (n: string) => seccompResolve(n) !== undefined };
+      const all = compile(s, { ...host, caps: new Set(Object.keys(CAPABILITIES).map((c) => `CAP_${c}`)) }, file);
+      const none = compile(s, { ...host, caps: new Set() }, file);
+      if (stableJson(all.filter) !== stableJson(none.filter)) {
+        log('the filter depends on capabilities: it is built in the init');
+        return;
+      }
+      if (all.filter && !allowsExecve(all.filter)) throw new Error(EXECVE_BLOCKED);
+      const precompiled: Precompiled = all.filter
+        ? { program: libcSys().seccompExport(all.filter).toString('base64'), description: describeFilter(all.filter) }
+        : { program: null, description: 'nothing to filter' };
+      ctx.share(SHARED_KEY, precompiled);
+    });
+  },
   container(hooks, s) {
     let file: OciProfile | undefined;
     if (s.profile !== undefined) {
       const profile = s.profile;
       // Read while the host's files are still visible: finalize runs after pivot-root.
       hooks.namespaces.tap('seccomp', (ctx) => {
+        if (ctx.shared(SHARED_KEY)) return; // the host built the program
         ctx.step('read the JSON profile');
         file = readOciProfile(profile);
       });
     }
     hooks.finalize.tap('seccomp', (ctx) => {
-      ctx.step('build the filter');
-      const caps = new Set<string>();
-      const { permitted } = ctx.sys.capget();
-      for (const [name, bit] of Object.entries(CAPABILITIES) as Array<[CapabilityName, number]>) {
-        if ((permitted >> BigInt(bit)) & 1n) caps.add(`CAP_${name}`);
+      const precompiled = ctx.shared<Precompiled>(SHARED_KEY);
+      let filter: SeccompFilter | undefined;
+      if (!precompiled) {
+        ctx.step('build the filter');
+        const caps = new Set<string>();
+        const { permitted } = ctx.sys.capget();
+        for (const [name, bit] of Object.entries(CAPABILITIES) as Array<[CapabilityName, number]>) {
+          if ((permitted >> BigInt(bit)) & 1n) caps.add(`CAP_${name}`);
+        }
+        const compiled = compile(s, { arch: nativeArch(), caps, kernel: os.release(), known: (n) => seccompResolve(n) !== undefined }, file);
+        if (compiled.unknown.length) log('left out, unknown to libseccomp: %s', compiled.unknown.join(' '));
+        filter = compiled.filter;
+        if (filter && !allowsExecve(filter)) throw new Error(EXECVE_BLOCKED);
       }
-      const { filter, unknown } = compile(s, { arch: nativeArch(), caps, kernel: os.release(), known: (n) => seccompResolve(n) !== undefined }, file);
-      if (unknown.length) log('left out, unknown to libseccomp: %s', unknown.join(' '));
-      if (filter && !allowsExecve(filter)) throw new Error('the filter blocks execve, so the command could never start (allow execve)');
       // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN (libseccomp is told not to set it).
       if (s.noNewPrivs && ctx.sys.prctl(PR.GET_NO_NEW_PRIVS) !== 1) {
         ctx.step('set no_new_privs');
         ctx.sys.prctl(PR.SET_NO_NEW_PRIVS, 1);
       }
-      if (!filter) {
-        log('nothing to filter: no filter loaded');
-        return;
-      }
       // From here to execve the init's own calls meet the filter (the default policy allows them).
-      ctx.step(`load the filter (${describeFilter(filter)})`);
-      ctx.sys.seccompLoad(filter);
+      if (precompiled?.program) {
+        ctx.step(`install the filter built on the host (${precompiled.description})`);
+        ctx.sys.seccompLoadProgram(Buffer.from(precompiled.program, 'base64'));
+      } else if (filter) {
+        ctx.step(`load the filter (${describeFilter(filter)})`);
+        ctx.sys.seccompLoad(filter);
+      } else {
+        log('nothing to filter: no filter loaded');
+      }
     });
   },
 });

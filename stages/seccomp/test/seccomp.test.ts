@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeSys, PR, SysError, CAPABILITIES, seccompResolve, libcSys, type SeccompFilter, type SeccompRule } from '@isolate/sys';
-import { ContainerPipeline, type PlanView } from '@isolate/core';
+import { ContainerPipeline, createHostHooks, type PlanView, type HostContext } from '@isolate/core';
 import { runStageUnit, runContainer, settingsFor, planOf, type ProfileSpec, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { nativeArch, parseOciProfile, ProfileFormatError, CLONE_NAMESPACE_FLAGS, SAFE_PERSONALITIES, type SeccompSettings } from '../src';
 
@@ -493,4 +493,57 @@ test('real: a failure after the filter is loaded still reaches the supervisor (c
   assert.equal(r.exitCode, 127);
   assert.match(r.failure!.message, /no-such-command-isolate: command not found in the container/);
   assert.equal(r.failure!.stage, 'exec');
+});
+
+// ---- built on the host while the init boots ----
+
+/** Runs the stage's host prepare hook; returns what it shared with the container side. */
+async function hostShared(settings: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const hooks = createHostHooks();
+  stage.host!(hooks, settingsFor(stage, settings));
+  const shared: Record<string, unknown> = {};
+  const ctx: HostContext = {
+    id: 'unit',
+    command: ['/bin/true'],
+    spawnNamespaces: new Set(),
+    defer: () => undefined,
+    warn: () => undefined,
+    report: () => undefined,
+    stats: {},
+    share: (k, v) => void (shared[k] = v),
+  };
+  await hooks.prepare.promise(ctx);
+  return shared;
+}
+
+test('host: the default policy is compiled to a BPF program the init installs with one seccomp(2) call', async () => {
+  const shared = await hostShared({});
+  const pre = shared.seccomp as { program: string; description: string };
+  const program = Buffer.from(pre.program, 'base64');
+  assert.ok(program.length > 8 && program.length % 8 === 0, 'whole sock_filter instructions');
+  // The same filter built in the init would be this one: libseccomp made the program from it.
+  assert.deepEqual(program, libcSys().seccompExport(loaded(runStageUnit(stage, {}).sys)));
+  const { sys, failure } = runStageUnit(stage, {}, { shared });
+  assert.equal(failure, undefined);
+  assert.deepEqual(sys.argsOf('seccompLoad'), [], 'libseccomp is not used in the init');
+  assert.deepEqual(sys.argsOf('seccompLoadProgram'), [[program]]);
+  const order = sys.calls.map((c) => c.call).filter((c) => c === 'prctl' || c === 'seccompLoadProgram');
+  assert.deepEqual(order.slice(-2), ['prctl', 'seccompLoadProgram'], 'no_new_privs first');
+});
+
+test('host: a profile whose rules depend on capabilities is left to the init; nothing to filter shares null', async () => {
+  const file = writeJson({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['chown'], action: 'SCMP_ACT_ERRNO', includes: { caps: ['CAP_SYS_ADMIN'] } }] });
+  assert.deepEqual(await hostShared({ profile: file }), {});
+  assert.deepEqual(await hostShared({ policy: 'none' }), { seccomp: { program: null, description: 'nothing to filter' } });
+  const { sys } = runStageUnit(stage, { policy: 'none' }, { shared: { seccomp: { program: null, description: 'nothing to filter' } } });
+  assert.deepEqual([sys.argsOf('seccompLoad'), sys.argsOf('seccompLoadProgram')], [[], []]);
+});
+
+test('real: the program built on the host is enforced like the one built in the init', async () => {
+  const r = await runContainer(
+    { stages: [{ name: 'namespaces' }, { name: 'rootfs' }, { name: 'mounts' }, { name: 'devices' }, { name: 'pivot-root' }, { name: 'seccomp', with: { policy: 'none', deny: ['mkdir', 'mkdirat'], errno: 'EACCES' } }, { name: 'exec' }] },
+    ['/bin/sh', '-c', 'grep ^Seccomp: /proc/self/status; mkdir /tmp/x 2>&1 || true'],
+  );
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /^Seccomp:\t2\nmkdir: cannot create directory '\/tmp\/x': Permission denied\n$/);
 });
