@@ -5,63 +5,23 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { createHostHooks, type ExitStatus, type HostContext } from '@isolate/core';
-import { settingsFor } from '@isolate/testkit';
+import type { ExitStatus } from '@isolate/core';
+import { settingsFor, runStageHost, type HostRunResult } from '@isolate/testkit';
 import stage, { tapHost, checkSettings, detectVersion, parseSize, formatSize, sharesToWeight, weightToShares, type CgroupOps, type CgroupsSettings } from '../src';
 import { fakeV1, fakeV2, read, type FakeTree } from './fake-cgroupfs';
 
 /** Run cgroups are named isolate-<supervisor pid>-<run id>. */
 const P = process.pid;
 
-interface HookRun {
-  error?: Error;
-  cleanupErrors: string[];
-  warnings: string[];
-  reports: string[];
-  stats: Record<string, unknown>;
-}
+type HookRun = HostRunResult;
 
-/**
- * Runs the stage's host hooks as the supervisor does (prepare, attach, started, exited, then
- * the deferred cleanups newest first, also after a failure), against `ops`.
- */
+/** Runs the stage's host hooks as the supervisor does, against the fake cgroupfs's `ops`. */
 async function runHooks(
   settings: Partial<CgroupsSettings>,
   ops: CgroupOps,
-  o: { id?: string; pid?: number; status?: ExitStatus; whileRunning?: () => void } = {},
+  o: { id?: string; pid?: number; status?: ExitStatus; whileRunning?: () => void | Promise<void> } = {},
 ): Promise<HookRun> {
-  const hooks = createHostHooks();
-  const undo: Array<() => void | Promise<void>> = [];
-  const run: HookRun = { cleanupErrors: [], warnings: [], reports: [], stats: {} };
-  const ctx: HostContext = {
-    id: o.id ?? 'unit0001',
-    command: ['/bin/true'],
-    spawnNamespaces: new Set(),
-    defer: (a) => void undo.push(a),
-    warn: (m) => void run.warnings.push(m),
-    report: (m) => void run.reports.push(m),
-    stats: run.stats,
-    share: () => undefined,
-  };
-  tapHost(hooks, settingsFor(stage, settings), ops);
-  try {
-    await hooks.prepare.promise(ctx);
-    ctx.pid = o.pid ?? 999999999;
-    await hooks.attach.promise(ctx);
-    await hooks.started.promise(ctx);
-    o.whileRunning?.();
-    await hooks.exited.promise(ctx, o.status ?? { code: 0 });
-  } catch (err) {
-    run.error = err as Error;
-  }
-  while (undo.length) {
-    try {
-      await undo.pop()!();
-    } catch (err) {
-      run.cleanupErrors.push((err as Error).message);
-    }
-  }
-  return run;
+  return runStageHost(stage, settings, { ...o, tap: (hooks, s) => tapHost(hooks, s, ops) });
 }
 
 /** Directories below `root` (relative), to see what a run left. */
@@ -357,17 +317,13 @@ test('v2: concurrent runs share the parent; the last one removes it; a vanished 
     const events: string[] = [];
     let releaseC!: () => void;
     const cHeld = new Promise<void>((r) => (releaseC = r));
-    const c = (async () => {
-      const hooks = createHostHooks();
-      const undo: Array<() => void | Promise<void>> = [];
-      const ctx: HostContext = { id: 'c', command: [], spawnNamespaces: new Set(), defer: (x) => void undo.push(x), warn: () => undefined, report: () => undefined, stats: {}, share: () => undefined };
-      tapHost(hooks, settingsFor(stage, { root: t.root }), t.ops);
-      await hooks.prepare.promise(ctx);
-      events.push('c created');
-      await cHeld;
-      while (undo.length) await undo.pop()!();
-      events.push('c removed');
-    })();
+    const c = runHooks({ root: t.root }, t.ops, {
+      id: 'c',
+      whileRunning: async () => {
+        events.push('c created');
+        await cHeld;
+      },
+    }).then(() => void events.push('c removed'));
     await new Promise((r) => setImmediate(r));
     const d = await runHooks({ root: t.root }, t.ops, { id: 'd' });
     events.push('d done');

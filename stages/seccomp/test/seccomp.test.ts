@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeSys, PR, SysError, CAPABILITIES, seccompResolve, libcSys, type SeccompFilter, type SeccompRule } from '@isolate/sys';
-import { ContainerPipeline, createHostHooks, type PlanView, type HostContext } from '@isolate/core';
-import { runStageUnit, runContainer, settingsFor, planOf, type ProfileSpec, nothingLeftAfterAll } from '@isolate/testkit';
+import { ContainerPipeline, type PlanView } from '@isolate/core';
+import { runStageUnit, runStageHost, runContainer, settingsFor, planOf, type ProfileSpec, nothingLeftAfterAll } from '@isolate/testkit';
 import stage, { nativeArch, parseOciProfile, ProfileFormatError, CLONE_NAMESPACE_FLAGS, SAFE_PERSONALITIES, type SeccompSettings } from '../src';
 
 nothingLeftAfterAll();
@@ -497,23 +497,11 @@ test('real: a failure after the filter is loaded still reaches the supervisor (c
 
 // ---- built on the host while the init boots ----
 
-/** Runs the stage's host prepare hook; returns what it shared with the container side. */
+/** Runs the stage's host hooks; returns what they shared with the container side. */
 async function hostShared(settings: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const hooks = createHostHooks();
-  stage.host!(hooks, settingsFor(stage, settings));
-  const shared: Record<string, unknown> = {};
-  const ctx: HostContext = {
-    id: 'unit',
-    command: ['/bin/true'],
-    spawnNamespaces: new Set(),
-    defer: () => undefined,
-    warn: () => undefined,
-    report: () => undefined,
-    stats: {},
-    share: (k, v) => void (shared[k] = v),
-  };
-  await hooks.prepare.promise(ctx);
-  return shared;
+  const run = await runStageHost(stage, settings);
+  assert.equal(run.error, undefined);
+  return run.shared;
 }
 
 test('host: the default policy is compiled to a BPF program the init installs with one seccomp(2) call', async () => {
