@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Sys, CapSets } from './sys';
 import { loadSeccompFilter, exportSeccompBpf, type SeccompFilter } from './seccomp';
 import { SysError } from './errors';
@@ -47,6 +48,7 @@ function bind(): Bound {
     'uint32_t umask(uint32_t mask)',
     'int fcntl(int fd, int cmd, int arg)',
     'int close_range(uint32_t first, uint32_t last, int flags)',
+    'int memfd_create(const char *name, unsigned int flags)',
     'int socket(int domain, int type, int protocol)',
     'int close(int fd)',
     'int getpid(void)',
@@ -230,7 +232,19 @@ class LibcSys implements Sys {
     loadSeccompFilter(filter);
   }
   seccompExport(filter: SeccompFilter): Buffer {
-    return exportSeccompBpf(filter);
+    const b = this.b;
+    // libseccomp writes the program to a descriptor: an anonymous in-memory file.
+    const MFD_CLOEXEC = 1;
+    const fd = b.f.memfd_create('isolate-seccomp', MFD_CLOEXEC) as number;
+    check(b, 'memfd_create', fd, ['isolate-seccomp', 'MFD_CLOEXEC']);
+    try {
+      exportSeccompBpf(filter, fd);
+      const program = Buffer.alloc(fs.fstatSync(fd).size);
+      fs.readSync(fd, program, 0, program.length, 0);
+      return program;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
   seccompLoadProgram(program: Buffer): void {
     const b = this.b;

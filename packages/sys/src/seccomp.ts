@@ -193,34 +193,10 @@ export function loadSeccompFilter(filter: SeccompFilter): void {
 }
 
 /**
- * The BPF program libseccomp makes of `filter` (seccomp_export_bpf): what seccomp_load
- * would install. Made on the host while the init boots, it is installed there with
- * seccomp(2) alone, which keeps libseccomp's work off the container's start.
+ * Writes the BPF program libseccomp makes of `filter` (what seccomp_load would install) to
+ * `fd` (seccomp_export_bpf). Made on the host while the init boots, it is installed there
+ * with seccomp(2) alone, which keeps libseccomp's work off the container's start.
  */
-export function exportSeccompBpf(filter: SeccompFilter): Buffer {
-  return withFilter(filter, (b, ctx) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
-    const fd = memfd();
-    try {
-      check('seccomp_export_bpf', b.exportBpf(ctx, fd) as number, [fd]);
-      const program = Buffer.alloc(fs.fstatSync(fd).size);
-      fs.readSync(fd, program, 0, program.length, 0);
-      return program;
-    } finally {
-      fs.closeSync(fd);
-    }
-  });
+export function exportSeccompBpf(filter: SeccompFilter, fd: number): void {
+  withFilter(filter, (b, ctx) => check('seccomp_export_bpf', b.exportBpf(ctx, fd) as number, [fd]));
 }
-
-/** An anonymous in-memory file (memfd_create, close-on-exec). */
-function memfd(): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
-  memfdCreate ??= koffi.load('libc.so.6').func('int memfd_create(const char *name, unsigned int flags)') as Fn;
-  const MFD_CLOEXEC = 1;
-  const fd = memfdCreate('isolate-seccomp', MFD_CLOEXEC) as number;
-  if (fd < 0) throw new SysError('memfd_create', koffi.errno(), ['isolate-seccomp', 'MFD_CLOEXEC']);
-  return fd;
-}
-let memfdCreate: Fn | undefined;

@@ -28,6 +28,11 @@ export function softHard(spec: LimitSpec, inherited: { soft: bigint; hard: bigin
     : { soft: toBig(spec, inherited.soft), hard: toBig(spec, inherited.hard) };
 }
 
+/** True when the setting keeps a value the init has: only known at run time. */
+function inherits(spec: LimitSpec): boolean {
+  return spec === 'inherit' || (typeof spec === 'object' && (spec.soft === 'inherit' || spec.hard === 'inherit'));
+}
+
 const value = {
   anyOf: [{ type: 'integer', minimum: 0 }, { enum: ['unlimited', 'inherit'] }],
   description: 'a number, "unlimited", or "inherit" (keep what the init has)',
@@ -67,7 +72,7 @@ export default defineStage<RlimitsSettings>({
         problems.push(`unknown limit '${key}' (expected one of: ${Object.keys(RLIMIT).map((n) => n.toLowerCase()).join(', ')})`);
         continue;
       }
-      if (typeof spec === 'object' && (spec.soft === 'inherit' || spec.hard === 'inherit')) continue; // known at run time only
+      if (inherits(spec)) continue; // known at run time only
       const { soft, hard } = softHard(spec);
       if (soft > hard) problems.push(`${key}: the soft limit is above the hard limit`);
     }
@@ -77,7 +82,7 @@ export default defineStage<RlimitsSettings>({
     hooks.configure.tap('rlimits', (ctx) => {
       for (const [key, spec] of Object.entries(s.limits)) {
         const name = rlimitName(key)!;
-        const inherited = JSON.stringify(spec).includes('inherit') ? ctx.sys.getrlimit(RLIMIT[name]) : undefined;
+        const inherited = inherits(spec) ? ctx.sys.getrlimit(RLIMIT[name]) : undefined;
         const { soft, hard } = softHard(spec, inherited);
         ctx.step(`setrlimit RLIMIT_${name} ${soft}:${hard}`);
         ctx.sys.setrlimit(RLIMIT[name], soft, hard);
