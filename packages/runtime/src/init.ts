@@ -35,6 +35,11 @@ function main(): void {
     def.container?.(pipeline.hooks, s.settings);
   }
   pipeline.position.stage = undefined;
+  pipeline.hooks.credentials.intercept({
+    // A change of user or group clears the parent-death signal: whatever the credential
+    // stages did, arm it again before the filter and the command.
+    done: () => sys.prctl(PR.SET_PDEATHSIG, SIGNALS.SIGKILL),
+  });
   pipeline.hooks.exec.intercept({
     // Tell the supervisor the next thing is execve: after this, EOF means it succeeded.
     call: () => writeMessageSync(CHANNEL_FD, { t: 'exec' }),

@@ -106,9 +106,19 @@ export function startCli(args: string[], options: CliOptions = {}): { pid: numbe
   const done = new Promise<CliRun>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30000);
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
       resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString() });
+    };
+    child.on('close', finish);
+    // A process that outlives isolate (a leak) keeps its stdout open and 'close' would never
+    // come: shortly after the exit, stop waiting for the output so the test can see the leak.
+    child.on('exit', (code, signal) => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, 1000).unref();
     });
   });
   return { pid: child.pid!, done };

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import { defineStage, IsolateError, resolveInRoot, type ContainerContext } from '@isolate/core';
-import { PR, SIGNALS } from '@isolate/sys';
 
 export interface UserSettings {
   user: string | number;
@@ -86,9 +85,7 @@ export default defineStage<UserSettings>({
       ctx.sys.setresgid(gid, gid, gid);
       ctx.step(`setresuid ${uid}`);
       ctx.sys.setresuid(uid, uid, uid);
-      // A change of credentials clears the parent-death signal: arm it again.
-      ctx.step('re-arm the parent-death signal');
-      ctx.sys.prctl(PR.SET_PDEATHSIG, SIGNALS.SIGKILL);
+      // (This clears the parent-death signal; the init arms it again after the credentials phase.)
     });
   },
 });

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PR, SIGNALS } from '@isolate/sys';
 import { runStageUnit, runContainer, busyboxRootfs, startCli, writeProfile, hostSnapshot, leftAfterSettling, nothingLeftAfterAll } from '@isolate/testkit';
 import stage from '../src';
 
@@ -17,13 +16,12 @@ function etcRoot(): string {
   return root;
 }
 
-test('unit: groups, then gid, then uid, then the parent-death signal again', () => {
+test('unit: groups, then gid, then uid', () => {
   const { sys } = runStageUnit(stage, { user: '1000:1000', groups: [10, 20] });
   assert.deepEqual(sys.calls.map((c) => [c.call, ...c.args]), [
     ['setgroups', [10, 20]],
     ['setresgid', 1000, 1000, 1000],
     ['setresuid', 1000, 1000, 1000],
-    ['prctl', PR.SET_PDEATHSIG, SIGNALS.SIGKILL, 0, 0, 0],
   ]);
 });
 
@@ -69,7 +67,7 @@ test('real: running as 1000:1000 with groups shows those ids in id', async () =>
 });
 
 test('real: after the switch to another user, the container still dies with the supervisor', async () => {
-  // A change of credentials clears the parent-death signal; the stage arms it again.
+  // A change of credentials clears the parent-death signal; the init arms it again.
   const file = writeProfile(`stages:
   - name: namespaces
   - name: rootfs
