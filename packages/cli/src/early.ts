@@ -10,8 +10,13 @@ import { parseArgs } from './args';
  */
 export function spawnEarlyInit(argv: readonly string[]): InitProcess | undefined {
   try {
-    return parseArgs(argv).kind === 'run' ? spawnInit(['pid'], ['inherit', 'inherit', 'inherit']) : undefined;
+    return parseArgs(argv).kind === 'run' ? spawnCliInit() : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The init the command line runs: in a PID namespace, with isolate's own stdio. */
+export function spawnCliInit(): InitProcess {
+  return spawnInit(['pid'], ['inherit', 'inherit', 'inherit']);
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planFromFile, explainPlan, IsolateError, EXIT, formatFailure, type Plan } from '@isolate/core';
-import { start, spawnInit, discardInit, type Container, type InitProcess } from '@isolate/runtime';
+import { start, discardInit, type Container, type InitProcess } from '@isolate/runtime';
+import { spawnCliInit } from './early';
 import type { SignalName } from '@isolate/sys';
 import { parseArgs, UsageError, USAGE } from './args';
 
@@ -68,7 +69,7 @@ export async function main(argv: readonly string[], early?: InitProcess): Promis
       case 'run': {
         // The init boots while the profile is read and checked: Node's start-up is the larger
         // part of the time to run a command.
-        const init = early ?? spawnInit(['pid'], ['inherit', 'inherit', 'inherit']);
+        const init = early ?? spawnCliInit();
         early = undefined;
         let plan: Plan;
         try {

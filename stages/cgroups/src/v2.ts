@@ -3,20 +3,15 @@
 import * as fs from 'node:fs';
 import { CgroupFileError, errnoOf, writeCgroupFile, readKeyed, readList, readNumber } from './files';
 import { formatSize } from './size';
-import { DEFAULT_PERIOD_US, hasCpuLimits, hasCpusetLimits, hasIoLimits, hasMemoryLimits, sharesToWeight, type Limits, type Readings } from './limits';
+import { v1NeededControllers } from './v1';
+import { DEFAULT_PERIOD_US, sharesToWeight, type Limits, type Readings } from './limits';
 
 /** Controllers enabled whenever available: they give the exit figures and OOM/pids reports. */
 export const V2_STATS_CONTROLLERS = ['memory', 'pids'] as const;
 
-/** Controllers the limits cannot do without. */
+/** Controllers the limits cannot do without: v1's, with blkio named io as v2 names it. */
 export function v2NeededControllers(l: Limits): string[] {
-  const out: string[] = [];
-  if (hasCpuLimits(l)) out.push('cpu');
-  if (hasCpusetLimits(l)) out.push('cpuset');
-  if (hasIoLimits(l)) out.push('io');
-  if (hasMemoryLimits(l)) out.push('memory');
-  if (l.pidsMax !== undefined) out.push('pids');
-  return out;
+  return v1NeededControllers(l).map((c) => (c === 'blkio' ? 'io' : c));
 }
 
 /**
