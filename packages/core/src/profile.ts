@@ -260,5 +260,6 @@ function locateNode(doc: Document, lc: LineCounter, docPath: DocPath, atKey: boo
 
 /** The directory relative stage paths in a profile are resolved against. */
 export function profileDir(profile: Profile): string {
-  return path.isAbsolute(profile.file) || profile.file.includes('/') ? path.dirname(path.resolve(profile.file)) : process.cwd();
+  // (a profile given as an object has a label for a file name: its directory is the cwd)
+  return path.dirname(path.resolve(profile.file));
 }
